@@ -1,0 +1,71 @@
+import { bilingual, localize, type Lang, type Localized } from '../i18n.js'
+import type { Chunk, Config, Pipeline, Stage } from './schemas.js'
+
+export interface CatalogConfig extends Config {
+  id: string
+  /** Path below the catalog directory, for messages. */
+  file: string
+}
+
+/** The loaded, validated catalog: read-only lookups, no I/O. */
+export class Catalog {
+  constructor (
+    readonly dir: string,
+    readonly chunks: ReadonlyMap<string, Chunk>,
+    readonly pipelines: ReadonlyMap<string, Pipeline>,
+    readonly configs: ReadonlyMap<string, CatalogConfig>
+  ) {}
+
+  /** A config's stage: `meta.stage`, else its folder, else (legacy top-level files) interception. */
+  stageOf (config: CatalogConfig): Stage {
+    if (config.meta?.stage !== undefined) return config.meta.stage
+    const folder = config.id.includes('/') ? config.id.split('/')[0] : config.file.split('/')[1]
+    if (folder === 'output' || folder === 'pre_interception' || folder === 'pre_output') return folder
+    return 'interception'
+  }
+
+  /** The configs a student can pick for Stage 2, in display order. */
+  interceptionConfigs (): CatalogConfig[] {
+    return [...this.configs.values()]
+      .filter((c) => this.stageOf(c) === 'interception' && c.meta?.system_pipeline !== true)
+      .sort((a, b) => (a.display?.order ?? 1000) - (b.display?.order ?? 1000) || a.id.localeCompare(b.id))
+  }
+
+  interceptionConfig (id: string): CatalogConfig | undefined {
+    const config = this.configs.get(id)
+    return config !== undefined && this.stageOf(config) === 'interception' ? config : undefined
+  }
+
+  /** The first config of a stage with `meta.system_pipeline` (e.g. the Stage 1 safety prompt). */
+  systemConfig (stage: Stage): CatalogConfig | undefined {
+    return [...this.configs.values()].find((c) => this.stageOf(c) === stage && c.meta?.system_pipeline === true)
+  }
+
+  /** The first chunk of a config's pipeline: for Stage 2 the prompt template. */
+  firstChunk (config: CatalogConfig): Chunk | undefined {
+    const name = this.pipelines.get(config.pipeline)?.chunks[0]
+    return name === undefined ? undefined : this.chunks.get(name)
+  }
+
+  contextOf (config: CatalogConfig, lang: Lang): string {
+    return localize(config.context as Localized | undefined, lang)
+  }
+
+  /** The shape of `GET /api/schema/schemas` (api.md §4). */
+  describe (config: CatalogConfig): Record<string, unknown> {
+    const pipeline = this.pipelines.get(config.pipeline)
+    return {
+      name: config.id,
+      display_name: bilingual(config.name as Localized),
+      description: bilingual(config.description as Localized | undefined),
+      pipeline_name: config.pipeline,
+      chunks: pipeline?.chunks ?? [],
+      parameters: config.parameters ?? {},
+      meta: config.meta ?? {}
+    }
+  }
+
+  counts (): { chunks: number, pipelines: number, configs: number, interception: number } {
+    return { chunks: this.chunks.size, pipelines: this.pipelines.size, configs: this.configs.size, interception: this.interceptionConfigs().length }
+  }
+}

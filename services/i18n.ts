@@ -1,0 +1,55 @@
+/** Human-readable texts in the two languages the browser app speaks (de is the default). */
+export type Lang = 'de' | 'en'
+
+export function pickLang (userLanguage: unknown, acceptLanguage?: string): Lang {
+  if (userLanguage === 'en' || userLanguage === 'de') return userLanguage
+  if (typeof acceptLanguage === 'string') {
+    const first = acceptLanguage.split(',')[0]?.trim().toLowerCase() ?? ''
+    if (first.startsWith('en')) return 'en'
+  }
+  return 'de'
+}
+
+/** A value that is either a plain string or a `{en, de}` pair, as catalogs write names. */
+export type Localized = string | { en?: string, de?: string, [k: string]: string | undefined }
+
+export function localize (value: Localized | undefined, lang: Lang): string {
+  if (value === undefined) return ''
+  if (typeof value === 'string') return value
+  return value[lang] ?? value.en ?? value.de ?? Object.values(value).find((v) => typeof v === 'string') ?? ''
+}
+
+export function bilingual (value: Localized | undefined): { en: string, de: string } {
+  return { en: localize(value, 'en'), de: localize(value, 'de') }
+}
+
+const texts = {
+  stage1Name: { de: 'Sicherheitsprüfung', en: 'Safety check' },
+  stage1Description: { de: '§86a StGB Check', en: '§86a StGB check' },
+  stage2Name: { de: 'KI kombiniert deine Idee', en: 'AI combines your idea' },
+  stage2Description: { de: 'Prompt Interception', en: 'Prompt Interception' },
+  waiting: { de: 'Warte auf freien Slot... ({s}s)', en: 'Waiting for a free slot... ({s}s)' },
+  acquired: { de: 'Verarbeitung gestartet', en: 'Processing started' },
+  queueFull: {
+    de: 'Gerade sind sehr viele Anfragen unterwegs. Bitte versuche es in einer Minute noch einmal.',
+    en: 'Too many requests are waiting right now. Please try again in a minute.'
+  },
+  shuttingDown: { de: 'Der Server startet gerade neu. Bitte versuche es gleich noch einmal.', en: 'The server is restarting. Please try again shortly.' },
+  safetyFailed: {
+    de: 'Die Sicherheitsprüfung konnte gerade nicht durchgeführt werden. Bitte versuche es noch einmal.',
+    en: 'The safety check could not be done right now. Please try again.'
+  },
+  unknownSchema: { de: 'Unbekannte Konfiguration: {id}', en: 'Unknown configuration: {id}' },
+  notStreamingYet: {
+    de: 'Der JSON-Modus ist noch nicht verfügbar. Bitte enable_streaming=true verwenden.',
+    en: 'The JSON mode is not available yet. Please use enable_streaming=true.'
+  }
+} as const
+
+export type TextKey = keyof typeof texts
+
+export function t (key: TextKey, lang: Lang, vars: Record<string, string | number> = {}): string {
+  let s: string = texts[key][lang]
+  for (const [k, v] of Object.entries(vars)) s = s.replace(`{${k}}`, String(v))
+  return s
+}

@@ -1,0 +1,329 @@
+import { Pool, type Dispatcher } from 'undici'
+import { AppError, UpstreamTimeoutError, type TimeoutPhase } from '../errors.js'
+import { parseNdjson } from './ndjson.js'
+
+export interface OllamaTimeouts {
+  connectMs: number
+  firstTokenMs: number
+  idleMs: number
+  totalMs: number
+}
+
+export interface OllamaClientOptions {
+  baseUrl: string
+  /** Sockets the pool may open: the model slots plus a little room for /api/tags and friends. */
+  connections: number
+  timeouts: OllamaTimeouts
+  /** Inject a dispatcher (tests); the client then does not own or close it. */
+  dispatcher?: Dispatcher
+}
+
+export interface ChatMessage { role: 'system' | 'user' | 'assistant', content: string }
+
+export interface ChatRequest {
+  model: string
+  messages: ChatMessage[]
+  /** `'json'` or a JSON schema: Ollama's structured output. */
+  format?: 'json' | Record<string, unknown>
+  options?: Record<string, unknown>
+  keep_alive?: string | number
+}
+
+export interface GenerateRequest {
+  model: string
+  prompt: string
+  system?: string
+  format?: 'json' | Record<string, unknown>
+  options?: Record<string, unknown>
+  keep_alive?: string | number
+}
+
+export interface StreamStats {
+  model: string
+  done_reason: string | undefined
+  eval_count: number | undefined
+  eval_duration_ns: number | undefined
+  prompt_eval_count: number | undefined
+  total_duration_ns: number | undefined
+  tokens_per_second: number | undefined
+}
+
+export interface PoolStats { connected: number, free: number, pending: number, queued: number, running: number, size: number }
+
+/** A streamed model answer: iterate the text pieces, then read `stats`. */
+export interface TokenStream extends AsyncIterable<string> {
+  readonly stats: StreamStats | undefined
+}
+
+export interface ModelTag { name: string, model?: string, size?: number }
+
+type Pick = (line: Record<string, unknown>) => unknown
+
+const pickChat: Pick = (line) => (line.message as { content?: unknown } | undefined)?.content
+const pickGenerate: Pick = (line) => line.response
+
+/**
+ * Ollama over HTTP with undici. Cancelling is closing: when the caller's signal aborts,
+ * undici destroys the socket and Ollama stops generating. Every response body is either
+ * read to the end or destroyed, so no socket is left half-read in the pool.
+ */
+export class OllamaClient {
+  readonly baseUrl: string
+  readonly timeouts: OllamaTimeouts
+  readonly #dispatcher: Dispatcher
+  readonly #ownsDispatcher: boolean
+
+  constructor (opts: OllamaClientOptions) {
+    this.baseUrl = opts.baseUrl.replace(/\/+$/, '')
+    this.timeouts = opts.timeouts
+    this.#ownsDispatcher = opts.dispatcher === undefined
+    this.#dispatcher = opts.dispatcher ?? new Pool(this.baseUrl, {
+      connections: opts.connections,
+      connect: { timeout: opts.timeouts.connectMs },
+      // Our own timers below give typed errors; undici's would fire first with generic ones.
+      headersTimeout: 0,
+      bodyTimeout: 0
+    })
+  }
+
+  /** The pool's live counters: `running` is requests holding a socket right now. */
+  poolStats (): PoolStats | undefined {
+    const stats = (this.#dispatcher as Partial<Pool>).stats
+    if (stats === undefined) return undefined
+    return { connected: stats.connected, free: stats.free, pending: stats.pending, queued: stats.queued, running: stats.running, size: stats.size }
+  }
+
+  chatStream (req: ChatRequest, signal: AbortSignal): TokenStream {
+    return this.#stream('/api/chat', { ...req, stream: true }, req.model, pickChat, signal)
+  }
+
+  generateStream (req: GenerateRequest, signal: AbortSignal): TokenStream {
+    return this.#stream('/api/generate', { ...req, stream: true }, req.model, pickGenerate, signal)
+  }
+
+  /** The whole answer of a chat call, still streamed underneath so the idle timeout applies. */
+  async chat (req: ChatRequest, signal: AbortSignal): Promise<{ text: string, stats: StreamStats | undefined }> {
+    const stream = this.chatStream(req, signal)
+    let text = ''
+    for await (const piece of stream) text += piece
+    return { text, stats: stream.stats }
+  }
+
+  async version (signal?: AbortSignal): Promise<string> {
+    const body = await this.#getJson('/api/version', signal) as { version?: unknown }
+    return typeof body.version === 'string' ? body.version : 'unknown'
+  }
+
+  async tags (signal?: AbortSignal): Promise<ModelTag[]> {
+    const body = await this.#getJson('/api/tags', signal) as { models?: unknown }
+    return Array.isArray(body.models) ? body.models.filter((m): m is ModelTag => typeof m?.name === 'string') : []
+  }
+
+  async close (): Promise<void> {
+    if (this.#ownsDispatcher) await this.#dispatcher.destroy()
+  }
+
+  async #getJson (path: string, signal?: AbortSignal): Promise<unknown> {
+    const timeout = AbortSignal.timeout(this.timeouts.connectMs + 5000)
+    const combined = signal === undefined ? timeout : AbortSignal.any([signal, timeout])
+    let res: Dispatcher.ResponseData
+    try {
+      res = await this.#dispatcher.request({ origin: this.baseUrl, path, method: 'GET', signal: combined })
+    } catch (err) {
+      throw this.#mapTransportError(err, '')
+    }
+    if (res.statusCode !== 200) {
+      const text = await res.body.text().catch(() => '')
+      throw new AppError('UPSTREAM_ERROR', `Ollama answered ${res.statusCode} on ${path}: ${text.slice(0, 200)}`, 502)
+    }
+    try {
+      return await res.body.json()
+    } catch {
+      throw new AppError('UPSTREAM_BAD_RESPONSE', `Ollama answered ${path} with something that is not JSON`, 502)
+    }
+  }
+
+  #stream (path: string, payload: object, model: string, pick: Pick, signal: AbortSignal): TokenStream {
+    const client = this
+    let stats: StreamStats | undefined
+    async function * run (): AsyncGenerator<string> {
+      const guard = new CallGuard(client.timeouts, model, signal)
+      let body: Dispatcher.ResponseData['body'] | undefined
+      let finished = false
+      try {
+        let res: Dispatcher.ResponseData
+        try {
+          res = await client.#dispatcher.request({
+            origin: client.baseUrl,
+            path,
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify(payload),
+            signal: guard.signal
+          })
+        } catch (err) {
+          throw guard.reason() ?? client.#mapTransportError(err, model)
+        }
+        body = res.body
+        if (res.statusCode !== 200) {
+          const text = await readBounded(body)
+          finished = true
+          throw statusError(res.statusCode, text, model)
+        }
+        try {
+          for await (const line of parseNdjson(body)) {
+            guard.gotToken()
+            const obj = line as Record<string, unknown>
+            if (obj === null || typeof obj !== 'object') {
+              throw new AppError('UPSTREAM_BAD_RESPONSE', 'Ollama sent a line that is not a JSON object', 502)
+            }
+            if (obj.error !== undefined) {
+              throw new AppError('UPSTREAM_ERROR', `Ollama reported an error: ${String(obj.error)}`, 502, { model })
+            }
+            const piece = pick(obj)
+            if (typeof piece === 'string' && piece !== '') yield piece
+            if (obj.done === true) {
+              stats = toStats(obj, model)
+              finished = true
+              break
+            }
+          }
+        } catch (err) {
+          throw guard.reason() ?? client.#mapTransportError(err, model)
+        }
+        if (!finished) {
+          throw guard.reason() ?? new AppError('UPSTREAM_CLOSED', `Ollama closed the stream of model "${model}" before it was done`, 502)
+        }
+      } finally {
+        guard.dispose()
+        // Read to the end after `done` (usually nothing is left) or destroy, which closes
+        // the socket so the model server stops generating. Never leave a body half-read.
+        if (body !== undefined && !body.destroyed) {
+          if (finished) await body.dump({ limit: 64 * 1024 }).catch(() => {})
+          else body.destroy()
+        }
+      }
+    }
+    const iterable = run()
+    return {
+      [Symbol.asyncIterator]: () => iterable,
+      get stats () { return stats }
+    }
+  }
+
+  #mapTransportError (err: unknown, model: string): AppError {
+    if (err instanceof AppError) return err
+    const e = err as { code?: string, name?: string, message?: string }
+    switch (e.code) {
+      case 'UND_ERR_CONNECT_TIMEOUT':
+        return new UpstreamTimeoutError('connect', this.timeouts.connectMs, model)
+      case 'ECONNREFUSED':
+      case 'ENOTFOUND':
+      case 'EAI_AGAIN':
+      case 'EHOSTUNREACH':
+        return new AppError('UPSTREAM_UNAVAILABLE', `Ollama is not reachable at ${this.baseUrl} (${e.code})`, 502)
+      case 'UND_ERR_SOCKET':
+      case 'ECONNRESET':
+      case 'EPIPE':
+        return new AppError('UPSTREAM_CLOSED', `The connection to Ollama broke off (${e.code})`, 502, model === '' ? undefined : { model })
+    }
+    if (e.name === 'AbortError' || e.code === 'UND_ERR_ABORTED') return new AppError('ABORTED', 'The model call was cancelled', 499)
+    if (e.name === 'TimeoutError') return new AppError('UPSTREAM_UNAVAILABLE', `Ollama at ${this.baseUrl} did not answer in time`, 502)
+    return new AppError('UPSTREAM_ERROR', `Ollama call failed: ${e.message ?? String(err)}`, 502)
+  }
+}
+
+/**
+ * The per-call timers. One internal controller is aborted by the caller's signal or by a
+ * timeout; `reason()` tells which, so the error the caller sees names the real cause.
+ */
+class CallGuard {
+  readonly #controller = new AbortController()
+  readonly #firstTokenTimer: NodeJS.Timeout
+  #idleTimer: NodeJS.Timeout | undefined
+  readonly #totalTimer: NodeJS.Timeout
+  readonly #external: AbortSignal
+  readonly #onExternal: () => void
+  #timedOut: UpstreamTimeoutError | undefined
+  #gotFirst = false
+
+  constructor (readonly timeouts: OllamaTimeouts, readonly model: string, external: AbortSignal) {
+    this.#external = external
+    this.#onExternal = () => this.#controller.abort(external.reason)
+    if (external.aborted) this.#controller.abort(external.reason)
+    else external.addEventListener('abort', this.#onExternal, { once: true })
+    this.#firstTokenTimer = setTimeout(() => this.#fire('first_token', timeouts.firstTokenMs), timeouts.firstTokenMs)
+    this.#totalTimer = setTimeout(() => this.#fire('total', timeouts.totalMs), timeouts.totalMs)
+  }
+
+  get signal (): AbortSignal { return this.#controller.signal }
+
+  /** A line arrived: the first ends the first-token phase, each one restarts the idle clock. */
+  gotToken (): void {
+    if (this.#idleTimer === undefined) {
+      clearTimeout(this.#firstTokenTimer)
+      this.#idleTimer = setTimeout(() => this.#fire('idle', this.timeouts.idleMs), this.timeouts.idleMs)
+    } else {
+      this.#idleTimer.refresh()
+    }
+  }
+
+  reason (): AppError | undefined {
+    if (this.#external.aborted) {
+      const r = this.#external.reason as unknown
+      return r instanceof AppError ? r : new AppError('ABORTED', 'The model call was cancelled', 499)
+    }
+    return this.#timedOut
+  }
+
+  dispose (): void {
+    clearTimeout(this.#firstTokenTimer)
+    clearTimeout(this.#idleTimer)
+    clearTimeout(this.#totalTimer)
+    this.#external.removeEventListener('abort', this.#onExternal)
+  }
+
+  #fire (phase: TimeoutPhase, ms: number): void {
+    if (this.#controller.signal.aborted) return
+    this.#timedOut = new UpstreamTimeoutError(phase, ms, this.model)
+    this.#controller.abort(this.#timedOut)
+  }
+}
+
+async function readBounded (body: Dispatcher.ResponseData['body']): Promise<string> {
+  let text = ''
+  for await (const chunk of body) {
+    text += Buffer.from(chunk as Uint8Array).toString('utf8')
+    if (text.length > 8192) { body.destroy(); break }
+  }
+  return text
+}
+
+function statusError (status: number, text: string, model: string): AppError {
+  let detail = text.trim()
+  try {
+    const parsed = JSON.parse(detail) as { error?: unknown }
+    if (typeof parsed.error === 'string') detail = parsed.error
+  } catch {}
+  if (status === 404) {
+    return new AppError('MODEL_NOT_FOUND', `The model "${model}" is not available in Ollama (${detail || 'not found'}). Install it with: ollama pull ${model}`, 502, { model })
+  }
+  if (status === 503) return new AppError('UPSTREAM_BUSY', `Ollama is busy (its own queue is full): ${detail}`, 503, { model })
+  if (status === 400) return new AppError('UPSTREAM_ERROR', `Ollama refused the request for model "${model}": ${detail}`, 502, { model })
+  return new AppError('UPSTREAM_ERROR', `Ollama failed with HTTP ${status}: ${detail || 'no detail'}`, 502, { model })
+}
+
+function toStats (line: Record<string, unknown>, fallbackModel: string): StreamStats {
+  const num = (v: unknown): number | undefined => typeof v === 'number' ? v : undefined
+  const evalCount = num(line.eval_count)
+  const evalDuration = num(line.eval_duration)
+  return {
+    model: typeof line.model === 'string' ? line.model : fallbackModel,
+    done_reason: typeof line.done_reason === 'string' ? line.done_reason : undefined,
+    eval_count: evalCount,
+    eval_duration_ns: evalDuration,
+    prompt_eval_count: num(line.prompt_eval_count),
+    total_duration_ns: num(line.total_duration),
+    tokens_per_second: evalCount !== undefined && evalDuration !== undefined && evalDuration > 0 ? evalCount / (evalDuration / 1e9) : undefined
+  }
+}
