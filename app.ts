@@ -1,0 +1,49 @@
+import type { FastifyError, FastifyInstance } from 'fastify'
+import configPlugin, { type ConfigPluginOptions } from './plugins/config.js'
+import ollamaPlugin, { type OllamaPluginOptions } from './plugins/ollama.js'
+import queuePlugin from './plugins/queue.js'
+import catalogPlugin from './plugins/catalog.js'
+import pipelinePlugin from './plugins/pipeline.js'
+import streamsPlugin from './plugins/streams.js'
+import schemaRoutes from './routes/schema/index.js'
+import healthRoutes from './routes/health/index.js'
+import queueRoutes from './routes/queue/index.js'
+import { isAppError } from './services/errors.js'
+import { pickLang } from './services/i18n.js'
+
+export interface AppOptions extends ConfigPluginOptions, OllamaPluginOptions {}
+
+/**
+ * The app as a plugin: infrastructure first (each plugin declares what it depends on),
+ * then the routes that compose it. Plugins are registered explicitly rather than
+ * autoloaded, so the same code runs from TypeScript sources (tests) and from dist/.
+ */
+export default async function app (fastify: FastifyInstance, opts: AppOptions): Promise<void> {
+  await fastify.register(configPlugin, { ...(opts.env === undefined ? {} : { env: opts.env }) })
+  await fastify.register(ollamaPlugin, { ...(opts.client === undefined ? {} : { client: opts.client }) })
+  await fastify.register(queuePlugin)
+  await fastify.register(catalogPlugin)
+  await fastify.register(pipelinePlugin)
+  await fastify.register(streamsPlugin)
+
+  await fastify.register(healthRoutes)
+  await fastify.register(queueRoutes)
+  await fastify.register(schemaRoutes)
+
+  // api.md: bad input is a 4xx JSON with `status`, `error` and `code`, never a 5xx.
+  fastify.setErrorHandler((err: FastifyError, request, reply) => {
+    const lang = pickLang(undefined, request.headers['accept-language'])
+    if (err.validation !== undefined) {
+      return reply.code(400).send({ status: 'error', error: `${err.validationContext ?? 'request'} ${err.message}`, code: 'BAD_REQUEST' })
+    }
+    if (isAppError(err)) return reply.code(err.statusCode).send({ status: 'error', error: err.message, code: err.code })
+    const status = err.statusCode ?? 500
+    if (status < 500) return reply.code(status).send({ status: 'error', error: err.message, code: err.code ?? 'BAD_REQUEST' })
+    request.log.error({ err }, 'unhandled error')
+    return reply.code(500).send({ status: 'error', error: lang === 'de' ? 'Interner Fehler' : 'Internal error', code: 'INTERNAL_ERROR' })
+  })
+
+  fastify.setNotFoundHandler((request, reply) => {
+    return reply.code(404).send({ status: 'error', error: `Route ${request.method} ${request.url.split('?')[0] ?? ''} not found`, code: 'NOT_FOUND' })
+  })
+}

@@ -1,0 +1,18 @@
+import fp from 'fastify-plugin'
+import { SlotQueue } from '../services/slot-queue.js'
+import { AppError } from '../services/errors.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    queue: SlotQueue
+  }
+}
+
+/** The model slots every route's model calls go through. */
+export default fp(async (fastify) => {
+  const queue = new SlotQueue({ maxConcurrent: fastify.config.QUEUE_MAX_CONCURRENT, maxWaiting: fastify.config.QUEUE_MAX_WAITING })
+  fastify.decorate('queue', queue)
+  fastify.addHook('preClose', async () => {
+    queue.close(new AppError('SHUTTING_DOWN', 'The server is shutting down', 503))
+  })
+}, { name: 'queue', dependencies: ['config'] })

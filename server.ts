@@ -1,0 +1,54 @@
+import Fastify from 'fastify'
+import closeWithGrace from 'close-with-grace'
+import app from './app.js'
+import { loadConfig } from './plugins/config.js'
+
+/**
+ * The only place that builds the Fastify instance, reads listen and logger settings and
+ * closes with grace. With OLLAMA_URL=simulated it starts the in-repo Ollama simulator and
+ * says so loudly: nothing a simulated run shows comes from a real model.
+ */
+async function main (): Promise<void> {
+  const env: Record<string, string | undefined> = { ...process.env }
+  const config = loadConfig(env)
+
+  const fastify = Fastify({
+    logger: {
+      level: config.LOG_LEVEL,
+      redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["cf-access-jwt-assertion"]', 'res.headers["set-cookie"]'], censor: '[redacted]' }
+    },
+    // A Cloudflare tunnel keeps idle connections for 90 s; outlive it so it never hits a closed one.
+    keepAliveTimeout: 95_000,
+    forceCloseConnections: 'idle',
+    bodyLimit: 256 * 1024
+  })
+
+  let stopSimulator: (() => Promise<void>) | undefined
+  if (config.OLLAMA_URL === 'simulated') {
+    const { OllamaSimulator } = await import('./test/fixtures/ollama-simulator.js')
+    const simulator = new OllamaSimulator({
+      models: [...new Set([config.STAGE1_MODEL, config.STAGE2_INTERCEPTION_MODEL, config.STAGE3_MODEL])],
+      firstTokenDelayMs: 400,
+      tokenDelayMs: 60
+    })
+    env.OLLAMA_URL = await simulator.listen(0, '127.0.0.1')
+    stopSimulator = async () => await simulator.close()
+    fastify.log.warn({ simulator: env.OLLAMA_URL }, 'SIMULATED OLLAMA: OLLAMA_URL=simulated, so every model answer comes from the built-in simulator, not from a real model')
+  }
+
+  await fastify.register(app, { env })
+
+  closeWithGrace({ delay: config.SHUTDOWN_GRACE_MS + 2000 }, async ({ signal, err }) => {
+    if (err !== undefined) fastify.log.error({ err }, 'server closing after an error')
+    else fastify.log.info({ signal }, 'server closing')
+    await fastify.close()
+    await stopSimulator?.()
+  })
+
+  await fastify.listen({ port: config.PORT, host: config.HOST })
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err)
+  process.exit(1)
+})

@@ -1,0 +1,71 @@
+/** One open event stream, as the registry sees it. */
+export interface OpenStream {
+  /** When the stream last sent a byte. */
+  lastWrite: number
+  /** Writes a keep-alive comment. */
+  ping: () => void
+  /** Ends the run (shutdown); the run sends its last event and closes the stream. */
+  abort: (reason: Error) => void
+  /** Settles when the stream is closed. */
+  closed: Promise<void>
+}
+
+export interface StreamRegistryOptions {
+  /** A comment line goes out after this much silence. */
+  pingMs: number
+}
+
+/**
+ * Every open stream of the server. One shared timer sends the `: ping` keep-alives (a
+ * Cloudflare tunnel cuts a response that is silent for 100 s), so an idle stream costs an
+ * entry in a Set, not a timer of its own; shutdown ends all of them.
+ */
+export class StreamRegistry {
+  readonly #streams = new Set<OpenStream>()
+  readonly #pingMs: number
+  #timer: NodeJS.Timeout | undefined
+
+  constructor (opts: StreamRegistryOptions) {
+    this.#pingMs = opts.pingMs
+  }
+
+  get size (): number { return this.#streams.size }
+
+  add (stream: OpenStream): () => void {
+    this.#streams.add(stream)
+    if (this.#timer === undefined) {
+      // Check often enough that no stream stays silent much past pingMs.
+      this.#timer = setInterval(() => this.#pingSilent(), Math.max(5, Math.floor(this.#pingMs / 5)))
+      this.#timer.unref()
+    }
+    return () => {
+      this.#streams.delete(stream)
+      if (this.#streams.size === 0 && this.#timer !== undefined) {
+        clearInterval(this.#timer)
+        this.#timer = undefined
+      }
+    }
+  }
+
+  /** Aborts every stream with `reason` and waits up to `graceMs` for them to close. */
+  async closeAll (reason: Error, graceMs: number): Promise<void> {
+    const streams = [...this.#streams]
+    for (const s of streams) s.abort(reason)
+    let timer: NodeJS.Timeout | undefined
+    await Promise.race([
+      Promise.allSettled(streams.map((s) => s.closed)),
+      new Promise((resolve) => { timer = setTimeout(resolve, graceMs) })
+    ])
+    clearTimeout(timer)
+  }
+
+  #pingSilent (): void {
+    const now = Date.now()
+    for (const s of this.#streams) {
+      if (now - s.lastWrite >= this.#pingMs) {
+        s.lastWrite = now
+        s.ping()
+      }
+    }
+  }
+}
