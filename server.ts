@@ -15,6 +15,10 @@ async function main (): Promise<void> {
   const fastify = Fastify({
     logger: {
       level: config.LOG_LEVEL,
+      // The query string of a GET run holds the student's text: keep it out of info logs.
+      serializers: {
+        req: (req: { method: string, url: string, ip?: string }) => ({ method: req.method, url: req.url.split('?')[0], remoteAddress: req.ip })
+      },
       redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["cf-access-jwt-assertion"]', 'res.headers["set-cookie"]'], censor: '[redacted]' }
     },
     // A Cloudflare tunnel keeps idle connections for 90 s; outlive it so it never hits a closed one.

@@ -121,9 +121,18 @@ async function readValid<T> (dir: string, file: string, schema: TSchema, problem
   return undefined
 }
 
+const origins = new WeakMap<Map<string, unknown>, Map<string, string>>()
+
 function addUnique<T> (map: Map<string, T>, key: string, value: T, file: string, kind: string, problems: CatalogProblem[]): void {
-  if (map.has(key)) problems.push({ file, field: kind === 'config' ? '(id)' : '/name', message: `duplicate ${kind} "${key}"` })
-  else map.set(key, value)
+  let files = origins.get(map)
+  if (files === undefined) { files = new Map(); origins.set(map, files) }
+  const first = files.get(key)
+  if (first !== undefined) {
+    problems.push({ file, field: kind === 'config' ? '(id)' : '/name', message: `duplicate ${kind} "${key}", also defined in ${first}` })
+  } else {
+    map.set(key, value)
+    files.set(key, file)
+  }
 }
 
 function rel (dir: string, file: string): string {
