@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import http from 'node:http'
 import Fastify, { type FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
 import app from '../app.js'
 import { OllamaSimulator, type SimulatorOptions } from './fixtures/ollama-simulator.js'
 
@@ -32,7 +33,8 @@ export async function startServer (env: Record<string, string> = {}, sim: Partia
   const simulator = new OllamaSimulator(sim)
   const simUrl = await simulator.listen()
   const fastify = Fastify({ logger: false, forceCloseConnections: true })
-  await fastify.register(app, { env: { ...TEST_ENV, OLLAMA_URL: simUrl, ...env } })
+  // fp() lifts the app's decorators to this instance, so tests can read app.queue & co.
+  await fastify.register(fp(app), { env: { ...TEST_ENV, OLLAMA_URL: simUrl, ...env } })
   await fastify.listen({ port: 0, host: '127.0.0.1' })
   const address = fastify.server.address()
   const port = typeof address === 'object' && address !== null ? address.port : 0

@@ -71,7 +71,9 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
     } finally {
       stream.cleanup()
     }
-    return reply
+    // Not `return reply`: a reply is a thenable that settles when the response has ended,
+    // and @fastify/sse ends it only after this handler's promise settles.
+    return undefined
   }
 }
 
