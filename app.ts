@@ -11,6 +11,9 @@ import queueRoutes from './routes/queue/index.js'
 import { isAppError } from './services/errors.js'
 import { pickLang } from './services/i18n.js'
 
+/** Stable codes for Fastify's own 4xx errors (its FST_ERR_* names are not a contract). */
+const CLIENT_ERROR_CODES: Record<number, string> = { 404: 'NOT_FOUND', 405: 'METHOD_NOT_ALLOWED', 413: 'PAYLOAD_TOO_LARGE', 415: 'UNSUPPORTED_MEDIA_TYPE', 429: 'RATE_LIMITED' }
+
 export interface AppOptions extends ConfigPluginOptions, OllamaPluginOptions {}
 
 /**
@@ -26,19 +29,15 @@ export default async function app (fastify: FastifyInstance, opts: AppOptions): 
   await fastify.register(pipelinePlugin)
   await fastify.register(streamsPlugin)
 
-  await fastify.register(healthRoutes)
-  await fastify.register(queueRoutes)
-  await fastify.register(schemaRoutes)
-
   // api.md: bad input is a 4xx JSON with `status`, `error` and `code`, never a 5xx.
   fastify.setErrorHandler((err: FastifyError, request, reply) => {
     const lang = pickLang(undefined, request.headers['accept-language'])
     if (err.validation !== undefined) {
-      return reply.code(400).send({ status: 'error', error: `${err.validationContext ?? 'request'} ${err.message}`, code: 'BAD_REQUEST' })
+      return reply.code(400).send({ status: 'error', error: err.message, code: 'BAD_REQUEST' })
     }
     if (isAppError(err)) return reply.code(err.statusCode).send({ status: 'error', error: err.message, code: err.code })
     const status = err.statusCode ?? 500
-    if (status < 500) return reply.code(status).send({ status: 'error', error: err.message, code: err.code ?? 'BAD_REQUEST' })
+    if (status < 500) return reply.code(status).send({ status: 'error', error: err.message, code: CLIENT_ERROR_CODES[status] ?? 'BAD_REQUEST' })
     request.log.error({ err }, 'unhandled error')
     return reply.code(500).send({ status: 'error', error: lang === 'de' ? 'Interner Fehler' : 'Internal error', code: 'INTERNAL_ERROR' })
   })
@@ -46,4 +45,9 @@ export default async function app (fastify: FastifyInstance, opts: AppOptions): 
   fastify.setNotFoundHandler((request, reply) => {
     return reply.code(404).send({ status: 'error', error: `Route ${request.method} ${request.url.split('?')[0] ?? ''} not found`, code: 'NOT_FOUND' })
   })
+
+  // After the handlers: a route context takes the error handler in force when it is created.
+  await fastify.register(healthRoutes)
+  await fastify.register(queueRoutes)
+  await fastify.register(schemaRoutes)
 }

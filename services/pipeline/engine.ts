@@ -145,4 +145,3 @@ export class PipelineEngine {
     return { status: 'blocked', code: 'BLOCKED' }
   }
 }
-

@@ -26,7 +26,7 @@ export interface InterceptionPrompt {
 export function interceptionMessages (p: InterceptionPrompt): ChatMessage[] {
   const context = p.context.trim() === '' ? 'No special rules: describe the student\'s idea as a vivid, concrete picture.' : p.context
   const user = fillTemplate(p.template ?? DEFAULT_TEMPLATE, {
-    TASK_INSTRUCTION: TASK_INSTRUCTION,
+    TASK_INSTRUCTION,
     CONTEXT: context,
     INPUT_TEXT: p.input,
     USER_INPUT: p.input,

@@ -1,11 +1,11 @@
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { closeWaitSockets, eventually, openSse, sleep, startServer, type TestServer } from '../helper.js'
 
 /**
  * A client that leaves, at each point of a run, over real sockets: within a second nothing
  * of its run is left upstream, in the pool, in the queue or in CLOSE_WAIT.
  */
-async function nothingLeft (t: Tap.Test, s: TestServer, leftAt: number, opts: { otherRuns?: number } = {}): Promise<void> {
+async function nothingLeft (t: Test, s: TestServer, leftAt: number, opts: { otherRuns?: number } = {}): Promise<void> {
   const others = opts.otherRuns ?? 0
   const simPort = Number(new URL(s.sim.url).port)
   t.ok(await eventually(() => s.sim.counters.activeGenerations === others, 1000), `no generation upstream for it (active: ${s.sim.counters.activeGenerations})`)

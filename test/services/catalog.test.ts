@@ -1,7 +1,7 @@
 import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { CatalogError, configId, loadCatalog } from '../../services/catalog/loader.js'
 import { fillTemplate } from '../../services/catalog/placeholders.js'
 
@@ -39,7 +39,7 @@ t.test('id rules', async (t) => {
   t.equal(configId('pre_output/translation_en.json'), 'pre_output/translation_en')
 })
 
-async function brokenCopy (t: Tap.Test, file: string, content: string): Promise<string> {
+async function brokenCopy (t: Test, file: string, content: string): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'catalog-'))
   t.teardown(() => rm(dir, { recursive: true, force: true }))
   await cp(shipped, dir, { recursive: true })

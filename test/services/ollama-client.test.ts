@@ -1,11 +1,11 @@
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { OllamaClient } from '../../services/ollama/client.js'
 import { OllamaSimulator, type FailureMode } from '../fixtures/ollama-simulator.js'
 import { eventually } from '../helper.js'
 
 const timeouts = { connectMs: 1000, firstTokenMs: 300, idleMs: 300, totalMs: 3000 }
 
-async function setup (t: Tap.Test, overrides: Partial<typeof timeouts> = {}) {
+async function setup (t: Test, overrides: Partial<typeof timeouts> = {}) {
   const sim = new OllamaSimulator({ firstTokenDelayMs: 5, tokenDelayMs: 2 })
   const url = await sim.listen()
   const client = new OllamaClient({ baseUrl: url, connections: 4, timeouts: { ...timeouts, ...overrides } })
