@@ -4,7 +4,7 @@ import type { Catalog, CatalogConfig } from '../catalog/catalog.js'
 import type { SlotQueue, Slot } from '../slot-queue.js'
 import type { SafetyLevel } from '../safety/term-filter.js'
 import { contextCheck, termCheck, type Refusal } from '../stages/stage1.js'
-import { interceptionMessages } from '../stages/stage2.js'
+import { interceptionMessages, recursionLanguages, withTargetLanguage } from '../stages/stage2.js'
 import { ollamaOptions, resolveModel, type ModelCaller, type StageModels } from '../stages/models.js'
 import { userMessage } from './error-messages.js'
 
@@ -104,13 +104,25 @@ export class PipelineEngine {
       const stage2Start = Date.now()
       const chunk = catalog.firstChunk(req.config)
       const model = resolveModel(models, chunk?.model, 'STAGE2_INTERCEPTION_MODEL', req.config.meta?.model_override)
+      const request = ollamaOptions(catalog, req.config, chunk)
+      const context = req.contextPrompt ?? catalog.contextOf(req.config, lang)
+      // A recursive config (the telephone game) passes the text through its languages; the
+      // steps before the last are not streamed, the last one is.
+      const languages = recursionLanguages(req.config.parameters, lang)
+      let text = req.inputText
+      for (const language of languages.slice(0, -1)) {
+        const step = interceptionMessages({ template: chunk?.template, context: withTargetLanguage(context, language), input: text })
+        text = (await this.#opts.llm.chat({ model, messages: step, ...request }, signal)).text
+        log.debug({ run_id: runId, language, text }, 'telephone step')
+      }
+      const last = languages.at(-1)
       const messages = interceptionMessages({
         template: chunk?.template,
-        context: req.contextPrompt ?? catalog.contextOf(req.config, lang),
-        input: req.inputText
+        context: last === undefined ? context : withTargetLanguage(context, last),
+        input: text
       })
       log.debug({ run_id: runId, messages }, 'stage 2 prompt')
-      const stream = this.#opts.llm.chatStream({ model, messages, ...ollamaOptions(catalog, req.config, chunk) }, signal)
+      const stream = this.#opts.llm.chatStream({ model, messages, ...request }, signal)
       let accumulated = ''
       let count = 0
       for await (const piece of stream) {

@@ -34,3 +34,26 @@ export function interceptionMessages (p: InterceptionPrompt): ChatMessage[] {
   })
   return [{ role: 'system', content: RULES }, { role: 'user', content: user }]
 }
+
+const LANGUAGE_NAMES: Record<string, string> = Object.fromEntries(
+  'de German,en English,fr French,es Spanish,it Italian,ja Japanese,sw Swahili,tr Turkish,ar Arabic,zh Chinese,pt Portuguese,pl Polish,uk Ukrainian,ru Russian,nl Dutch'
+    .split(',').map((pair) => pair.split(' ') as [string, string])
+)
+
+/**
+ * The target languages of a recursive config (the telephone game): `parameters.languages`,
+ * cut to `iterations` when given, then `final_language`. Empty for an ordinary config.
+ */
+export function recursionLanguages (parameters: Record<string, unknown> | undefined, fallbackFinal: string): string[] {
+  const languages = parameters?.languages
+  if (!Array.isArray(languages)) return []
+  const iterations = typeof parameters?.iterations === 'number' ? parameters.iterations : languages.length
+  const steps = languages.filter((l): l is string => typeof l === 'string').slice(0, Math.max(0, iterations))
+  const final = typeof parameters?.final_language === 'string' ? parameters.final_language : fallbackFinal
+  return [...steps, final]
+}
+
+/** The context of one telephone step: the config's rules plus the language to write in. */
+export function withTargetLanguage (context: string, code: string): string {
+  return `${context}\n\nTarget language: ${LANGUAGE_NAMES[code] ?? code}`
+}

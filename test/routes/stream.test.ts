@@ -72,3 +72,18 @@ t.test('a ping comment keeps a silent stream alive', async (t) => {
   await c.done
   t.ok(c.comments.filter((x) => x === 'ping').length >= 2, `pings: ${c.comments.length}`)
 })
+
+t.test('the telephone config chains its steps through its languages; only the last one streams', async (t) => {
+  const s = await startServer({}, { firstTokenDelayMs: 1, tokenDelayMs: 1 })
+  t.teardown(s.close)
+  const prompts: string[] = []
+  let n = 0
+  s.sim.set({ reply: (req) => { prompts.push(req.prompt); return `Schritt ${n++}` } })
+  const c = openSse(s.url, { schema: 'telephone', input_text: 'ein Hund im Schnee', safety_level: 'off' })
+  await c.done
+  t.equal(prompts.length, 5, 'four languages, then the final language')
+  t.match(prompts[0], /Target language: French\n\nPrompt:\nein Hund im Schnee$/)
+  for (let i = 1; i < 5; i++) t.match(prompts[i], new RegExp(`Prompt:\\nSchritt ${i - 1}$`), `step ${i} gets step ${i - 1}'s output`)
+  t.match(prompts[4], /Target language: German/)
+  t.equal(c.events.at(-1)?.data.final_text, 'Schritt 4')
+})
