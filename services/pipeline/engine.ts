@@ -26,6 +26,7 @@ export interface StreamRunRequest {
 export type RunStatus = 'completed' | 'blocked' | 'error' | 'aborted'
 export interface RunOutcome { status: RunStatus, code?: string }
 
+/** A pino-like logger that already carries the run id (the route passes a child logger). */
 interface Logger {
   info: (obj: object, msg?: string) => void
   warn: (obj: object, msg?: string) => void
@@ -94,7 +95,7 @@ export class PipelineEngine {
             template: chunk?.template ?? FALLBACK_SAFETY_TEMPLATE,
             request: ollamaOptions(catalog, system, chunk)
           })
-        if (check.warning !== undefined) log.warn({ run_id: runId, warning: check.warning }, 'stage 1 continued without the context check')
+        if (check.warning !== undefined) log.warn({ warning: check.warning }, 'stage 1 continued without the context check')
         if (check.refusal !== undefined) return await this.#blocked(sink, runId, check.refusal, log)
       }
       // The text passed on is the student's own, never the safety model's echo of it.
@@ -113,7 +114,7 @@ export class PipelineEngine {
       for (const language of languages.slice(0, -1)) {
         const step = interceptionMessages({ template: chunk?.template, context: withTargetLanguage(context, language), input: text })
         text = (await this.#opts.llm.chat({ model, messages: step, ...request }, signal)).text
-        log.debug({ run_id: runId, language, text }, 'telephone step')
+        log.debug({ language, text }, 'telephone step')
       }
       const last = languages.at(-1)
       const messages = interceptionMessages({
@@ -121,7 +122,7 @@ export class PipelineEngine {
         context: last === undefined ? context : withTargetLanguage(context, last),
         input: text
       })
-      log.debug({ run_id: runId, messages }, 'stage 2 prompt')
+      log.debug({ messages }, 'stage 2 prompt')
       const stream = this.#opts.llm.chatStream({ model, messages, ...request }, signal)
       let accumulated = ''
       let count = 0
@@ -134,16 +135,16 @@ export class PipelineEngine {
       await sink.send('complete', {
         stage: 2, final_text: accumulated, char_count: accumulated.length, chunk_count: count, run_id: runId, duration_ms: Date.now() - stage2Start, model: stream.stats?.model ?? model
       })
-      log.info({ run_id: runId, chunks: count, chars: accumulated.length, tokens_per_second: stream.stats?.tokens_per_second }, 'run completed')
+      log.info({ chunks: count, chars: accumulated.length, tokens_per_second: stream.stats?.tokens_per_second }, 'run completed')
       return { status: 'completed' }
     } catch (err) {
       const e = toAppError(err)
       if (signal.aborted && e.code !== 'SHUTTING_DOWN') {
-        log.info({ run_id: runId, reason: e.code }, 'run aborted: client left')
+        log.info({ reason: e.code }, 'run aborted: client left')
         return { status: 'aborted', code: 'ABORTED' }
       }
-      if (e.code === 'INTERNAL_ERROR') log.warn({ run_id: runId, err }, 'run failed')
-      else log.info({ run_id: runId, code: e.code, detail: e.message }, 'run failed')
+      if (e.code === 'INTERNAL_ERROR') log.warn({ err }, 'run failed')
+      else log.info({ code: e.code, detail: e.message }, 'run failed')
       await sink.send('error', { message: userMessage(e, lang), run_id: runId, code: e.code }).catch(() => {})
       return { status: 'error', code: e.code }
     } finally {
@@ -152,7 +153,7 @@ export class PipelineEngine {
   }
 
   async #blocked (sink: EventSink, runId: string, r: Refusal, log: Logger): Promise<RunOutcome> {
-    log.info({ run_id: runId, category: r.category }, 'stage 1 blocked the input')
+    log.info({ category: r.category }, 'stage 1 blocked the input')
     await sink.send('blocked', { stage: 1, reason: r.reason, message: r.message, run_id: runId, code: 'BLOCKED', category: r.category, terms: r.terms })
     return { status: 'blocked', code: 'BLOCKED' }
   }

@@ -19,5 +19,7 @@ const SUMMARY: Partial<Record<ErrorCode, Record<Lang, string>>> = {
 export function userMessage (err: AppError, lang: Lang): string {
   const summary = SUMMARY[err.code]?.[lang]
   if (summary === undefined) return err.message
-  return err.code === 'INTERNAL_ERROR' ? summary : `${summary} (${err.message})`
+  // These say all there is; the others add the detail a teacher can act on.
+  if (err.code === 'INTERNAL_ERROR' || err.code === 'SHUTTING_DOWN' || err.code === 'QUEUE_FULL') return summary
+  return `${summary} (${err.message})`
 }
