@@ -69,7 +69,11 @@ export default fp(async (fastify) => {
         // must still go out; after the client left there is nobody to send to.
         if (raw.destroyed || raw.writableEnded) throw clientGone
         entry.lastWrite = Date.now()
-        await Promise.race([reply.sse.send({ event, data }), closed.then(() => { throw clientGone })])
+        const sent = reply.sse.send({ event, data })
+        // Only a write that hit backpressure waits (for 'drain', which never comes when the
+        // client is gone); race just those against the close, the rest settle at once.
+        if (raw.writableNeedDrain) await Promise.race([sent, closed.then(() => { throw clientGone })])
+        else await sent
       }
     }
     return {

@@ -71,14 +71,17 @@ export class PipelineEngine {
       const terms = termCheck(req.inputText, req.safetyLevel, lang)
       if (terms.refusal !== undefined) return await this.#blocked(sink, runId, terms.refusal, log)
 
+      let tickInFlight = false
       slot = await queue.acquire(runId, {
         signal,
         onWait: (w) => {
-          // A tick is small and the next one replaces it: not awaited, so one slow reader
-          // cannot hold up the shared timer.
+          // Not awaited, so one slow reader cannot hold up the shared timer; and skipped
+          // while the previous tick still waits on that reader, since the next one replaces it.
+          if (tickInFlight) return
+          tickInFlight = true
           sink.send('queue_status', {
             status: 'waiting', message: t('waiting', lang, { s: Math.round(w.waitMs / 1000) }), run_id: runId, wait_time_ms: w.waitMs, position: w.position, queue_length: w.queueLength
-          }).catch(() => {})
+          }).catch(() => {}).finally(() => { tickInFlight = false })
         }
       })
       await sink.send('queue_status', { status: 'acquired', message: t('acquired', lang), run_id: runId, wait_time_ms: slot.waitedMs })
