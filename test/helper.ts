@@ -69,7 +69,7 @@ export interface SseClient {
 }
 
 /** A streaming run over a real socket, parsed as EventSource would. */
-export function openSse (base: string, params: Record<string, string>, opts: { method?: 'GET' | 'POST', headers?: Record<string, string> } = {}): SseClient {
+export function openSse (base: string, params: Record<string, string>, opts: { method?: 'GET' | 'POST', headers?: Record<string, string>, onEvent?: (e: SseEvent) => void } = {}): SseClient {
   const method = opts.method ?? 'GET'
   const url = new URL('/api/schema/pipeline/execute', base)
   let body: string | undefined
@@ -115,6 +115,7 @@ export function openSse (base: string, params: Record<string, string>, opts: { m
         if (data !== '') {
           const e = { event, data: JSON.parse(data) as Record<string, unknown> }
           events.push(e)
+          opts.onEvent?.(e)
           for (const w of [...waiters]) {
             if (w.event === e.event && (w.pred === undefined || w.pred(e))) {
               waiters.splice(waiters.indexOf(w), 1)
