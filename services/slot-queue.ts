@@ -83,6 +83,16 @@ export class SlotQueue {
     return this.#holders.size >= this.maxConcurrent && this.#waiters.length >= this.maxWaiting
   }
 
+  /**
+   * Whether a new run may start (and later queue). A refusal is counted, so a route can turn
+   * a run away before its stream starts instead of failing it after the headers.
+   */
+  admits (): boolean {
+    if (!this.isFull() && this.#closed === undefined) return true
+    this.counters.rejected++
+    return false
+  }
+
   acquire (runId: string, opts: AcquireOptions): Promise<Slot> {
     if (this.#closed !== undefined) return Promise.reject(this.#closed)
     if (opts.signal.aborted) return Promise.reject(abortError(opts.signal))

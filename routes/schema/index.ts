@@ -48,8 +48,7 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
     if (!streaming) {
       return reply.code(501).send({ status: 'error', error: t('notStreamingYet', lang), code: 'NOT_IMPLEMENTED' })
     }
-    if (fastify.queue.isFull()) {
-      fastify.queue.counters.rejected++
+    if (!fastify.queue.admits()) {
       return reply.code(503).header('Retry-After', String(RETRY_AFTER_S)).send({ status: 'error', error: t('queueFull', lang), code: 'QUEUE_FULL' })
     }
 

@@ -27,13 +27,18 @@ export class Catalog {
   /** The configs a student can pick for Stage 2, in display order. */
   interceptionConfigs (): CatalogConfig[] {
     return [...this.configs.values()]
-      .filter((c) => this.stageOf(c) === 'interception' && c.meta?.system_pipeline !== true)
+      .filter((c) => this.#pickable(c))
       .sort((a, b) => (a.display?.order ?? 1000) - (b.display?.order ?? 1000) || a.id.localeCompare(b.id))
   }
 
+  /** A config a student may run (not a system config), or undefined. */
   interceptionConfig (id: string): CatalogConfig | undefined {
     const config = this.configs.get(id)
-    return config !== undefined && this.stageOf(config) === 'interception' ? config : undefined
+    return config !== undefined && this.#pickable(config) ? config : undefined
+  }
+
+  #pickable (config: CatalogConfig): boolean {
+    return this.stageOf(config) === 'interception' && config.meta?.system_pipeline !== true
   }
 
   /** The first config of a stage with `meta.system_pipeline` (e.g. the Stage 1 safety prompt). */
