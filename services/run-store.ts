@@ -1,0 +1,197 @@
+import { mkdir, open, readFile, readdir, rename, rm } from 'node:fs/promises'
+import { join } from 'node:path'
+import { AppError } from './errors.js'
+
+/** Run ids are UUIDs made by the server; nothing else ever names a run directory. */
+const RUN_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
+/** Entity files are `NN_type.ext`; the only other file is metadata.json. */
+const FILE_NAME = /^(\d{2,4}_[a-z0-9_]{1,40}\.[a-z0-9]{1,8}|metadata\.json)$/
+
+export function isRunId (id: string): boolean { return RUN_ID.test(id) }
+export function isRunFileName (name: string): boolean { return FILE_NAME.test(name) }
+
+export interface EntityRecord {
+  sequence: number
+  type: string
+  filename: string
+  timestamp: string
+  metadata: Record<string, unknown>
+}
+
+export interface RunState { stage: number, step: string, progress: string }
+
+export interface RunMetadata {
+  run_id: string
+  timestamp: string
+  config_name: string
+  execution_mode: string
+  safety_level: string
+  user_id: string
+  expected_outputs: string[]
+  current_state: RunState
+  entities: EntityRecord[]
+}
+
+export interface NewRun {
+  config_name: string
+  execution_mode: string
+  safety_level: string
+  expected_outputs: string[]
+  user_id?: string
+}
+
+const CONTENT_TYPES: Record<string, string> = {
+  txt: 'text/plain; charset=utf-8',
+  json: 'application/json; charset=utf-8',
+  js: 'text/javascript; charset=utf-8',
+  png: 'image/png',
+  jpg: 'image/jpeg',
+  jpeg: 'image/jpeg',
+  webp: 'image/webp',
+  gif: 'image/gif',
+  mp3: 'audio/mpeg',
+  wav: 'audio/wav',
+  flac: 'audio/flac',
+  mp4: 'video/mp4',
+  webm: 'video/webm'
+}
+
+export function contentTypeOf (filename: string): string {
+  return CONTENT_TYPES[filename.split('.').pop()?.toLowerCase() ?? ''] ?? 'application/octet-stream'
+}
+
+/**
+ * The run store of pipeline.md: a directory per run, one file per entity, a metadata.json.
+ * Every write goes to a temporary file that is then renamed over the target, so a crash at
+ * any moment leaves each file either old or new, never half-written. Writes of one run are
+ * chained, so concurrent records cannot lose each other's metadata. Reading never writes.
+ */
+export class RunStore {
+  readonly dir: string
+  readonly #chains = new Map<string, Promise<unknown>>()
+  readonly #meta = new Map<string, RunMetadata>()
+
+  constructor (dir: string) {
+    this.dir = dir
+  }
+
+  async init (): Promise<void> {
+    await mkdir(this.dir, { recursive: true })
+  }
+
+  async create (runId: string, run: NewRun): Promise<void> {
+    assertRunId(runId)
+    const meta: RunMetadata = {
+      run_id: runId,
+      timestamp: new Date().toISOString(),
+      config_name: run.config_name,
+      execution_mode: run.execution_mode,
+      safety_level: run.safety_level,
+      user_id: run.user_id ?? 'anonymous',
+      expected_outputs: run.expected_outputs,
+      current_state: { stage: 0, step: 'created', progress: '0/4' },
+      entities: []
+    }
+    this.#meta.set(runId, meta)
+    await this.#chain(runId, async () => {
+      await mkdir(join(this.dir, runId), { recursive: true })
+      await this.#writeMeta(meta)
+    })
+  }
+
+  /** Records an entity: text as .txt, objects as .json, buffers with the given extension. */
+  async record (runId: string, type: string, content: string | Buffer | object, opts: { ext?: string, metadata?: Record<string, unknown> } = {}): Promise<EntityRecord> {
+    const meta = this.#meta.get(runId)
+    if (meta === undefined) throw new AppError('INTERNAL_ERROR', `run ${runId} was not created in this process`, 500)
+    const safeType = type.toLowerCase().replace(/[^a-z0-9_]/g, '_').slice(0, 40)
+    const ext = opts.ext ?? (typeof content === 'string' ? 'txt' : Buffer.isBuffer(content) ? 'bin' : 'json')
+    const sequence = meta.entities.length + 1
+    const entity: EntityRecord = {
+      sequence,
+      type: safeType,
+      filename: `${String(sequence).padStart(2, '0')}_${safeType}.${ext}`,
+      timestamp: new Date().toISOString(),
+      metadata: opts.metadata ?? {}
+    }
+    meta.entities.push(entity)
+    const data = typeof content === 'string' || Buffer.isBuffer(content) ? content : JSON.stringify(content, null, 2)
+    await this.#chain(runId, async () => {
+      await atomicWrite(join(this.dir, runId, entity.filename), data)
+      await this.#writeMeta(meta)
+    })
+    return entity
+  }
+
+  async setState (runId: string, state: RunState): Promise<void> {
+    const meta = this.#meta.get(runId)
+    if (meta === undefined) return
+    meta.current_state = state
+    await this.#chain(runId, async () => await this.#writeMeta(meta))
+  }
+
+  /** Forgets a finished run's in-memory metadata (the files stay). */
+  async finish (runId: string): Promise<void> {
+    await this.#chains.get(runId)
+    this.#meta.delete(runId)
+    this.#chains.delete(runId)
+  }
+
+  async metadata (runId: string): Promise<RunMetadata | undefined> {
+    if (!isRunId(runId)) return undefined
+    try {
+      return JSON.parse(await readFile(join(this.dir, runId, 'metadata.json'), 'utf8')) as RunMetadata
+    } catch {
+      return undefined
+    }
+  }
+
+  /** The absolute path of a run's file, or undefined; ids and names are checked, never joined raw. */
+  async filePath (runId: string, filename: string): Promise<string | undefined> {
+    if (!isRunId(runId) || !isRunFileName(filename)) return undefined
+    const names = await readdir(join(this.dir, runId)).catch(() => [] as string[])
+    return names.includes(filename) ? join(this.dir, runId, filename) : undefined
+  }
+
+  /** Removes temporary files a crash left behind (they are never referenced). */
+  async sweep (): Promise<number> {
+    let removed = 0
+    for (const run of await readdir(this.dir).catch(() => [] as string[])) {
+      if (!isRunId(run)) continue
+      for (const name of await readdir(join(this.dir, run)).catch(() => [] as string[])) {
+        if (name.startsWith('.tmp-')) { await rm(join(this.dir, run, name), { force: true }); removed++ }
+      }
+    }
+    return removed
+  }
+
+  async #writeMeta (meta: RunMetadata): Promise<void> {
+    await atomicWrite(join(this.dir, meta.run_id, 'metadata.json'), JSON.stringify(meta, null, 2))
+  }
+
+  async #chain<T> (runId: string, work: () => Promise<T>): Promise<T> {
+    const prev = this.#chains.get(runId) ?? Promise.resolve()
+    const next = prev.then(work, work)
+    this.#chains.set(runId, next.catch(() => {}))
+    return await next
+  }
+}
+
+function assertRunId (runId: string): void {
+  if (!isRunId(runId)) throw new AppError('BAD_REQUEST', `not a run id: ${runId}`, 400)
+}
+
+let tmpCounter = 0
+
+/** Write to a temporary file in the same directory, flush it, rename it over the target. */
+async function atomicWrite (path: string, data: string | Buffer): Promise<void> {
+  const dir = path.slice(0, path.lastIndexOf('/'))
+  const tmp = join(dir, `.tmp-${process.pid}-${++tmpCounter}`)
+  const handle = await open(tmp, 'w')
+  try {
+    await handle.writeFile(data)
+    await handle.sync()
+  } finally {
+    await handle.close()
+  }
+  await rename(tmp, path)
+}
