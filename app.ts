@@ -4,6 +4,8 @@ import ollamaPlugin, { type OllamaPluginOptions } from './plugins/ollama.js'
 import queuePlugin from './plugins/queue.js'
 import catalogPlugin from './plugins/catalog.js'
 import pipelinePlugin from './plugins/pipeline.js'
+import mediaPlugin, { type MediaPluginOptions } from './plugins/media.js'
+import runsPlugin from './plugins/runs.js'
 import streamsPlugin from './plugins/streams.js'
 import schemaRoutes from './routes/schema/index.js'
 import healthRoutes from './routes/health/index.js'
@@ -14,7 +16,7 @@ import { pickLang } from './services/i18n.js'
 /** Stable codes for Fastify's own 4xx errors (its FST_ERR_* names are not a contract). */
 const CLIENT_ERROR_CODES: Record<number, string> = { 404: 'NOT_FOUND', 405: 'METHOD_NOT_ALLOWED', 413: 'PAYLOAD_TOO_LARGE', 415: 'UNSUPPORTED_MEDIA_TYPE', 429: 'RATE_LIMITED' }
 
-export interface AppOptions extends ConfigPluginOptions, OllamaPluginOptions {}
+export interface AppOptions extends ConfigPluginOptions, OllamaPluginOptions, MediaPluginOptions {}
 
 /**
  * The app as a plugin: infrastructure first (each plugin declares what it depends on),
@@ -26,6 +28,8 @@ export default async function app (fastify: FastifyInstance, opts: AppOptions): 
   await fastify.register(ollamaPlugin, { ...(opts.client === undefined ? {} : { client: opts.client }) })
   await fastify.register(queuePlugin)
   await fastify.register(catalogPlugin)
+  await fastify.register(runsPlugin)
+  await fastify.register(mediaPlugin, { ...(opts.comfyui === undefined ? {} : { comfyui: opts.comfyui }) })
   await fastify.register(pipelinePlugin)
   await fastify.register(streamsPlugin)
 

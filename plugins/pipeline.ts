@@ -7,13 +7,16 @@ declare module 'fastify' {
   }
 }
 
-/** The stage engine, composed from the catalog, the Ollama client and the slot queue. */
+/** The stage engine, composed from the catalog, the Ollama client, the queues, the media backends and the run store. */
 export default fp(async (fastify) => {
   const c = fastify.config
   fastify.decorate('pipeline', new PipelineEngine({
     catalog: fastify.catalog,
     llm: fastify.ollama,
     queue: fastify.queue,
+    mediaQueue: fastify.media.queue,
+    backends: fastify.media.backends,
+    store: fastify.runs,
     models: { STAGE1_MODEL: c.STAGE1_MODEL, STAGE2_INTERCEPTION_MODEL: c.STAGE2_INTERCEPTION_MODEL, STAGE3_MODEL: c.STAGE3_MODEL }
   }))
-}, { name: 'pipeline', dependencies: ['config', 'catalog', 'ollama', 'queue'] })
+}, { name: 'pipeline', dependencies: ['config', 'catalog', 'ollama', 'queue', 'media', 'runs'] })

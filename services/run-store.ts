@@ -99,6 +99,18 @@ export class RunStore {
     })
   }
 
+  /**
+   * Takes up an existing run again (a client continuing it, e.g. stage3-4 after stage2), so
+   * new entities follow its old ones. False when there is no such run.
+   */
+  async resume (runId: string): Promise<boolean> {
+    if (this.#meta.has(runId)) return true
+    const meta = await this.metadata(runId)
+    if (meta === undefined) return false
+    this.#meta.set(runId, meta)
+    return true
+  }
+
   /** Records an entity: text as .txt, objects as .json, buffers with the given extension. */
   async record (runId: string, type: string, content: string | Buffer | object, opts: { ext?: string, metadata?: Record<string, unknown> } = {}): Promise<EntityRecord> {
     const meta = this.#meta.get(runId)

@@ -1,13 +1,20 @@
 import { readFileSync } from 'node:fs'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import http from 'node:http'
 import Fastify, { type FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import app from '../app.js'
 import { OllamaSimulator, type SimulatorOptions } from './fixtures/ollama-simulator.js'
+import { ComfyUiSimulator, type ComfySimOptions } from './fixtures/comfyui-simulator.js'
 
 export interface TestServer {
   app: FastifyInstance
   sim: OllamaSimulator
+  comfy: ComfyUiSimulator
+  /** The run store of this server (a fresh temporary directory). */
+  runsDir: string
   /** http://127.0.0.1:PORT of the app (listening on a real socket). */
   url: string
   port: number
@@ -29,23 +36,33 @@ export const TEST_ENV = {
 }
 
 /** The app on 127.0.0.1 with its own Ollama simulator, both on real sockets. */
-export async function startServer (env: Record<string, string> = {}, sim: Partial<SimulatorOptions> = {}): Promise<TestServer> {
+export async function startServer (env: Record<string, string> = {}, sim: Partial<SimulatorOptions> = {}, comfy: Partial<ComfySimOptions> = {}): Promise<TestServer> {
   const simulator = new OllamaSimulator(sim)
   const simUrl = await simulator.listen()
+  const comfySim = new ComfyUiSimulator(comfy)
+  const comfyUrl = await comfySim.listen()
+  const runsDir = await mkdtemp(join(tmpdir(), 'artsed-runs-'))
   const fastify = Fastify({ logger: false, forceCloseConnections: true })
   // fp() lifts the app's decorators to this instance, so tests can read app.queue & co.
-  await fastify.register(fp(app), { env: { ...TEST_ENV, OLLAMA_URL: simUrl, ...env } })
+  let closed = false
+  fastify.addHook('onClose', async () => { closed = true })
+  await fastify.register(fp(app), { env: { ...TEST_ENV, OLLAMA_URL: simUrl, COMFYUI_URL: comfyUrl, RUNS_DIR: runsDir, ...env } })
   await fastify.listen({ port: 0, host: '127.0.0.1' })
   const address = fastify.server.address()
   const port = typeof address === 'object' && address !== null ? address.port : 0
   return {
     app: fastify,
     sim: simulator,
+    comfy: comfySim,
+    runsDir,
     url: `http://127.0.0.1:${port}`,
     port,
     close: async () => {
-      await fastify.close()
+      if (!closed) await fastify.close()
+      closed = true
       await simulator.close()
+      await comfySim.close()
+      await rm(runsDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 })
     }
   }
 }
@@ -160,10 +177,11 @@ export async function eventually (check: () => boolean | Promise<boolean>, ms = 
 }
 
 /**
- * TCP sockets on `port` (either end) in CLOSE_WAIT: the peer closed and we never did.
- * Read from /proc/net/tcp{,6}, state 08.
+ * TCP sockets in CLOSE_WAIT (the peer closed and this end never did), read from
+ * /proc/net/tcp{,6} (state 08): `local` counts sockets whose own port is `port` (a server's
+ * accepted sockets), `remote` those connected to `port` (a client's sockets to that server).
  */
-export function closeWaitSockets (port: number): number {
+export function closeWaitSockets (port: number, side: 'local' | 'remote'): number {
   let count = 0
   for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
     let text = ''
@@ -173,7 +191,7 @@ export function closeWaitSockets (port: number): number {
       if (cols.length < 4) continue
       const localPort = parseInt((cols[1] ?? '').split(':')[1] ?? '', 16)
       const remotePort = parseInt((cols[2] ?? '').split(':')[1] ?? '', 16)
-      if (cols[3] === '08' && (localPort === port || remotePort === port)) count++
+      if (cols[3] === '08' && (side === 'local' ? localPort : remotePort) === port) count++
     }
   }
   return count

@@ -41,6 +41,12 @@ export class Catalog {
     return this.stageOf(config) === 'interception' && config.meta?.system_pipeline !== true
   }
 
+  /** An output config (Stage 4: which media, on which backend). */
+  outputConfig (id: string): CatalogConfig | undefined {
+    const config = this.configs.get(id)
+    return config !== undefined && this.stageOf(config) === 'output' ? config : undefined
+  }
+
   /** The first config of a stage with `meta.system_pipeline` (e.g. the Stage 1 safety prompt). */
   systemConfig (stage: Stage): CatalogConfig | undefined {
     return [...this.configs.values()].find((c) => this.stageOf(c) === stage && c.meta?.system_pipeline === true)

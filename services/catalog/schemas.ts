@@ -26,7 +26,8 @@ export const ChunkSchema = Type.Object({
   input_mappings: Type.Optional(Type.Record(Type.String(), Type.Object({
     node_id: Type.Optional(Type.Union([Type.String(), Type.Number()])),
     field: Type.Optional(Type.String()),
-    source: Type.Optional(Type.String())
+    source: Type.Optional(Type.String()),
+    default: Type.Optional(Type.Unknown())
   }, Loose))),
   meta: Type.Optional(Type.Object({
     optimization_instruction: Type.Optional(Type.String()),

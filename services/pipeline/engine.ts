@@ -1,163 +1,138 @@
-import { toAppError } from '../errors.js'
-import { t, type Lang } from '../i18n.js'
+import type { Lang } from '../i18n.js'
 import type { Catalog, CatalogConfig } from '../catalog/catalog.js'
-import type { SlotQueue, Slot } from '../slot-queue.js'
+import type { Slot } from '../slot-queue.js'
 import type { SafetyLevel } from '../safety/term-filter.js'
-import { contextCheck, termCheck, type Refusal } from '../stages/stage1.js'
-import { interceptionMessages, recursionLanguages, withTargetLanguage } from '../stages/stage2.js'
-import { ollamaOptions, resolveModel, type ModelCaller, type StageModels } from '../stages/models.js'
-import { userMessage } from './error-messages.js'
+import { isRunId } from '../run-store.js'
+import type { Logger, PipelineDeps } from './deps.js'
+import { mediaStages, modelSlot, RunRecorder, textStages, type MediaOutput, type RunOptions, type Stage2Outcome } from './json-run.js'
+import { optimization, resolveOutput } from './steps.js'
+import { streamRun, type EventSink, type RunOutcome, type StreamRunRequest } from './stream-run.js'
 
-/** Where a run's events go. `send` resolves when the bytes are handed on (backpressure). */
-export interface EventSink {
-  send: (event: string, data: Record<string, unknown>) => Promise<void>
-}
+export type { EventSink, RunOutcome, StreamRunRequest, MediaOutput }
+export { BlockedError } from './json-run.js'
 
-export interface StreamRunRequest {
+export interface RunBase {
   runId: string
-  config: CatalogConfig
-  inputText: string
-  contextPrompt: string | undefined
   safetyLevel: SafetyLevel
   executionMode: string
   lang: Lang
 }
 
-export type RunStatus = 'completed' | 'blocked' | 'error' | 'aborted'
-export interface RunOutcome { status: RunStatus, code?: string }
-
-/** A pino-like logger that already carries the run id (the route passes a child logger). */
-interface Logger {
-  info: (obj: object, msg?: string) => void
-  warn: (obj: object, msg?: string) => void
-  debug: (obj: object, msg?: string) => void
+export interface ExecuteRequest extends RunBase {
+  config: CatalogConfig
+  inputText: string
+  contextPrompt: string | undefined
+  outputConfig: string | undefined
+  /** A Stage 2 text the client already has: Stage 2 is skipped, the safety stages are not. */
+  given: string | undefined
+  seed: number | undefined
 }
 
-export interface PipelineEngineOptions {
-  catalog: Catalog
-  llm: ModelCaller
-  queue: SlotQueue
-  models: StageModels
+export interface ExecuteResult {
+  text: Stage2Outcome
+  media: MediaOutput | undefined
+  stepsCompleted: string[]
+  executionMs: number
 }
-
-/** Built-in Stage 1 prompt for catalogs that bring no `pre_interception` system config. */
-const FALLBACK_SAFETY_INSTRUCTION = 'You check whether a text a student typed may be turned into an image for the audience described below. ' +
-  'Judge the meaning in context, not single words. Also refuse personal data. Answer as JSON.'
-const FALLBACK_SAFETY_TEMPLATE = '{{TASK_INSTRUCTION}}\n\nAudience:\n{{CONTEXT}}\n\nWord-filter hints (may be false alarms):\n{{PREVIOUS_OUTPUT}}\n\nText to judge:\n{{INPUT_TEXT}}'
 
 /**
- * Runs Stages 1–2 of one streaming run and reports every step to the sink. It owns no
- * HTTP: the caller hands in a sink and a signal, and aborting the signal (client gone,
- * shutdown) stops the queue wait or the model call wherever the run is.
+ * The stage engine: the orchestrations behind every route, framework-free. Each takes a
+ * signal that the route aborts when its client leaves (or at shutdown), holds one model
+ * slot from its first to its last model call, and records the run.
  */
 export class PipelineEngine {
-  readonly #opts: PipelineEngineOptions
+  constructor (readonly deps: PipelineDeps) {}
 
-  constructor (opts: PipelineEngineOptions) {
-    this.#opts = opts
-  }
-
-  get catalog (): Catalog { return this.#opts.catalog }
+  get catalog (): Catalog { return this.deps.catalog }
 
   async stream (req: StreamRunRequest, sink: EventSink, signal: AbortSignal, log: Logger): Promise<RunOutcome> {
-    const { queue, catalog, models } = this.#opts
-    const { runId, lang } = req
-    let slot: Slot | undefined
+    return await streamRun(this.deps, req, sink, signal, log)
+  }
+
+  /** All four stages (the JSON mode of /execute). */
+  async execute (req: ExecuteRequest, signal: AbortSignal, log: Logger): Promise<ExecuteResult> {
+    const started = Date.now()
+    const target = resolveOutput(this.deps, req.config, req.outputConfig)
+    const o: RunOptions = { ...req, signal, log }
+    const rec = await this.#begin(req, req.config.id, target === undefined ? ['interception'] : ['interception', target.mediaType], log)
+    await rec.record('input', req.inputText)
+    await rec.record('config_used', { config: req.config.id, pipeline: req.config.pipeline, output_config: target?.config.id ?? null })
+    if (req.contextPrompt !== undefined) await rec.record(`context_prompt_${req.lang}`, req.contextPrompt)
+    return await this.#withSlot(o, rec, async (slot) => {
+      const text = await textStages(this.deps, o, { config: req.config, inputText: req.inputText, contextPrompt: req.contextPrompt, target, given: req.given, rec })
+      const steps = ['stage1', ...(req.given === undefined ? ['stage2'] : []), ...(text.optimizationApplied ? ['optimization'] : [])]
+      if (target === undefined) return { text, media: undefined, stepsCompleted: steps, executionMs: Date.now() - started }
+      const m = await mediaStages(this.deps, o, { text: text.optimized, target, seed: req.seed, rec, releaseModelSlot: () => slot.release() })
+      steps.push('stage3')
+      if (m.media.status === 'success') steps.push('stage4')
+      return { text, media: m.media, stepsCompleted: steps, executionMs: Date.now() - started }
+    })
+  }
+
+  /** `POST /pipeline/stage2`: Stage 1, Stage 2 and the optimization for the output. */
+  async stage2 (req: RunBase & { config: CatalogConfig, inputText: string, contextPrompt: string | undefined, outputConfig: string | undefined }, signal: AbortSignal, log: Logger): Promise<Stage2Outcome> {
+    const target = resolveOutput(this.deps, undefined, req.outputConfig)
+    const o: RunOptions = { ...req, signal, log }
+    const rec = await this.#begin(req, req.config.id, ['interception'], log)
+    await rec.record('input', req.inputText)
+    return await this.#withSlot(o, rec, async () =>
+      await textStages(this.deps, o, { config: req.config, inputText: req.inputText, contextPrompt: req.contextPrompt, target, given: undefined, rec }))
+  }
+
+  /** `POST /pipeline/stage3-4`: Stage 3 on a Stage 2 text, then Stage 4. */
+  async stage34 (req: RunBase & { text: string, outputConfig: string, seed: number | undefined }, signal: AbortSignal, log: Logger): Promise<{ media: MediaOutput, stage3: unknown, stage3Ms: number, stage4Ms: number }> {
+    const target = resolveOutput(this.deps, undefined, req.outputConfig)
+    if (target === undefined) throw new Error('unreachable: an explicit output config always resolves or throws')
+    const o: RunOptions = { ...req, signal, log }
+    const rec = await this.#begin(req, target.config.id, [target.mediaType], log)
+    await rec.record('interception', req.text)
+    return await this.#withSlot(o, rec, async (slot) =>
+      await mediaStages(this.deps, o, { text: req.text, target, seed: req.seed, rec, releaseModelSlot: () => slot.release() }))
+  }
+
+  /** `POST /pipeline/optimize`: only the optimization call, in a model slot. */
+  async optimize (req: { runId: string, text: string, outputConfig: string }, signal: AbortSignal): Promise<{ applied: boolean, text: string }> {
+    const target = resolveOutput(this.deps, undefined, req.outputConfig)
+    if (target?.chunk.meta?.optimization_instruction === undefined) return { applied: false, text: req.text }
+    const slot = await this.deps.queue.acquire(req.runId, { signal })
     try {
-      await sink.send('connected', { run_id: runId, schema: req.config.id, stages: 2 })
-      await sink.send('stage_start', { stage: 1, name: t('stage1Name', lang), description: t('stage1Description', lang) })
-      const stage1Start = Date.now()
-
-      const terms = termCheck(req.inputText, req.safetyLevel, lang)
-      if (terms.refusal !== undefined) return await this.#blocked(sink, runId, terms.refusal, log)
-
-      let tickInFlight = false
-      slot = await queue.acquire(runId, {
-        signal,
-        onWait: (w) => {
-          // Not awaited, so one slow reader cannot hold up the shared timer; and skipped
-          // while the previous tick still waits on that reader, since the next one replaces it.
-          if (tickInFlight) return
-          tickInFlight = true
-          sink.send('queue_status', {
-            status: 'waiting', message: t('waiting', lang, { s: Math.round(w.waitMs / 1000) }), run_id: runId, wait_time_ms: w.waitMs, position: w.position, queue_length: w.queueLength
-          }).catch(() => {}).finally(() => { tickInFlight = false })
-        }
-      })
-      await sink.send('queue_status', { status: 'acquired', message: t('acquired', lang), run_id: runId, wait_time_ms: slot.waitedMs })
-
-      if (req.safetyLevel !== 'off') {
-        const system = catalog.systemConfig('pre_interception')
-        const chunk = system === undefined ? undefined : catalog.firstChunk(system)
-        const check = await contextCheck(
-          { text: req.inputText, level: req.safetyLevel, lang, hits: terms.hits, signal },
-          {
-            llm: this.#opts.llm,
-            model: resolveModel(models, chunk?.model, 'STAGE1_MODEL', system?.meta?.model_override),
-            instruction: system === undefined ? FALLBACK_SAFETY_INSTRUCTION : catalog.contextOf(system, 'en'),
-            template: chunk?.template ?? FALLBACK_SAFETY_TEMPLATE,
-            request: ollamaOptions(catalog, system, chunk)
-          })
-        if (check.warning !== undefined) log.warn({ warning: check.warning }, 'stage 1 continued without the context check')
-        if (check.refusal !== undefined) return await this.#blocked(sink, runId, check.refusal, log)
-      }
-      // The text passed on is the student's own, never the safety model's echo of it.
-      await sink.send('stage_complete', { stage: 1, text: req.inputText, duration_ms: Date.now() - stage1Start })
-
-      await sink.send('stage_start', { stage: 2, name: t('stage2Name', lang), description: t('stage2Description', lang) })
-      const stage2Start = Date.now()
-      const chunk = catalog.firstChunk(req.config)
-      const model = resolveModel(models, chunk?.model, 'STAGE2_INTERCEPTION_MODEL', req.config.meta?.model_override)
-      const request = ollamaOptions(catalog, req.config, chunk)
-      const context = req.contextPrompt ?? catalog.contextOf(req.config, lang)
-      // A recursive config (the telephone game) passes the text through its languages; the
-      // steps before the last are not streamed, the last one is.
-      const languages = recursionLanguages(req.config.parameters, lang)
-      let text = req.inputText
-      for (const language of languages.slice(0, -1)) {
-        const step = interceptionMessages({ template: chunk?.template, context: withTargetLanguage(context, language), input: text })
-        text = (await this.#opts.llm.chat({ model, messages: step, ...request }, signal)).text
-        log.debug({ language, text }, 'telephone step')
-      }
-      const last = languages.at(-1)
-      const messages = interceptionMessages({
-        template: chunk?.template,
-        context: last === undefined ? context : withTargetLanguage(context, last),
-        input: text
-      })
-      log.debug({ messages }, 'stage 2 prompt')
-      const stream = this.#opts.llm.chatStream({ model, messages, ...request }, signal)
-      let accumulated = ''
-      let count = 0
-      for await (const piece of stream) {
-        accumulated += piece
-        count++
-        await sink.send('chunk', { stage: 2, text_chunk: piece, accumulated, chunk_count: count })
-      }
-      slot.release()
-      await sink.send('complete', {
-        stage: 2, final_text: accumulated, char_count: accumulated.length, chunk_count: count, run_id: runId, duration_ms: Date.now() - stage2Start, model: stream.stats?.model ?? model
-      })
-      log.info({ chunks: count, chars: accumulated.length, tokens_per_second: stream.stats?.tokens_per_second }, 'run completed')
-      return { status: 'completed' }
-    } catch (err) {
-      const e = toAppError(err)
-      if (signal.aborted && e.code !== 'SHUTTING_DOWN') {
-        log.info({ reason: e.code }, 'run aborted: client left')
-        return { status: 'aborted', code: 'ABORTED' }
-      }
-      if (e.code === 'INTERNAL_ERROR') log.warn({ err }, 'run failed')
-      else log.info({ code: e.code, detail: e.message }, 'run failed')
-      await sink.send('error', { message: userMessage(e, lang), run_id: runId, code: e.code }).catch(() => {})
-      return { status: 'error', code: e.code }
+      return await optimization(this.deps, { target, text: req.text, signal })
     } finally {
-      slot?.release()
+      slot.release()
     }
   }
 
-  async #blocked (sink: EventSink, runId: string, r: Refusal, log: Logger): Promise<RunOutcome> {
-    log.info({ category: r.category }, 'stage 1 blocked the input')
-    await sink.send('blocked', { stage: 1, reason: r.reason, message: r.message, run_id: runId, code: 'BLOCKED', category: r.category, terms: r.terms })
-    return { status: 'blocked', code: 'BLOCKED' }
+  /** The output chunk's optimization instruction and duration estimate (api.md §3). */
+  optimizeMeta (outputConfig: string): { instruction: string, seconds: string } {
+    const target = resolveOutput(this.deps, undefined, outputConfig)
+    const meta = target?.chunk.meta
+    return { instruction: meta?.optimization_instruction ?? '', seconds: String(meta?.estimated_duration_seconds ?? '30') }
+  }
+
+  async #begin (req: RunBase, configName: string, expected: string[], log: Logger): Promise<RunRecorder> {
+    // A client may continue a run it already has (stage3-4 after stage2): resume its record.
+    const store = this.deps.store
+    const resumed = isRunId(req.runId) && await store.resume(req.runId)
+    if (!resumed) {
+      await store.create(req.runId, { config_name: configName, execution_mode: req.executionMode, safety_level: req.safetyLevel, expected_outputs: expected })
+        .catch((err: unknown) => log.warn({ err }, 'could not create the run record'))
+    }
+    return new RunRecorder(store, req.runId, log)
+  }
+
+  async #withSlot<T> (o: RunOptions, rec: RunRecorder, work: (slot: Slot) => Promise<T>): Promise<T> {
+    let slot: Slot | undefined
+    try {
+      slot = await modelSlot(this.deps, o)
+      return await work(slot)
+    } catch (err) {
+      const e = err as { code?: string, message?: string }
+      if (e.code !== 'BLOCKED') await rec.record('error', { code: e.code ?? 'INTERNAL_ERROR', message: e.message ?? String(err) })
+      throw err
+    } finally {
+      slot?.release()
+      await rec.state(4, 'done')
+      await this.deps.store.finish(o.runId)
+    }
   }
 }

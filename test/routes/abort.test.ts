@@ -13,7 +13,7 @@ async function nothingLeft (t: Test, s: TestServer, leftAt: number, opts: { othe
   t.ok(await eventually(() => (s.app.ollama.poolStats()?.running ?? 0) === others, 1000), 'no busy socket in the undici pool')
   t.ok(await eventually(() => s.app.queue.waiting === 0 && s.app.queue.active === others, 1000), 'queue: nothing waiting, its slot free')
   t.ok(await eventually(() => s.app.streams.size === others, 1000), 'its stream is unregistered')
-  t.ok(await eventually(() => closeWaitSockets(s.port) === 0 && closeWaitSockets(simPort) === 0, 1000), 'no socket in CLOSE_WAIT')
+  t.ok(await eventually(() => closeWaitSockets(s.port, 'local') === 0 && closeWaitSockets(simPort, 'remote') === 0, 1000), 'no socket of the server in CLOSE_WAIT, downstream or upstream')
 }
 
 t.test('leaving while queued: it leaves the line at once and never takes a slot', async (t) => {

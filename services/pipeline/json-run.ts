@@ -1,0 +1,134 @@
+import { AppError } from '../errors.js'
+import type { Lang } from '../i18n.js'
+import type { CatalogConfig } from '../catalog/catalog.js'
+import type { Slot } from '../slot-queue.js'
+import type { SafetyLevel } from '../safety/term-filter.js'
+import { termCheck, type Refusal } from '../stages/stage1.js'
+import type { Logger, PipelineDeps } from './deps.js'
+import { RunRecorder } from './recorder.js'
+import { chooseSeed, inputSafety, interception, media, optimization, preOutputSafety, type OutputTarget } from './steps.js'
+
+/** A refusal by Stage 1 or Stage 3: routes turn it into their 403 envelope. */
+export class BlockedError extends AppError {
+  constructor (readonly stage: 1 | 3, readonly refusal: Refusal) {
+    super('BLOCKED', refusal.message, 403, { stage, category: refusal.category, terms: refusal.terms })
+    this.name = 'BlockedError'
+  }
+}
+
+export interface RunOptions {
+  runId: string
+  safetyLevel: SafetyLevel
+  executionMode: string
+  lang: Lang
+  signal: AbortSignal
+  log: Logger
+}
+
+export type MediaOutput =
+  | { config: string, status: 'success', run_id: string, output: string, media_type: string, media_stored: true, execution_time: number, metadata: Record<string, unknown> }
+  | { config: string, status: 'blocked', reason: string, media_type: string, safety_level: string, code: 'BLOCKED', message: string }
+  | { config: string, status: 'error', media_type: string, error: string, code: string }
+
+export interface Stage2Outcome { interception: string, optimized: string, optimizationApplied: boolean, model: string | undefined, stage1Ms: number, stage2Ms: number }
+
+/**
+ * The model part of a run, in one slot: Stage 1 (unless the text came from Stage 2 already),
+ * Stage 2 (unless given), the optimization for the output. Throws BlockedError on a refusal.
+ */
+export async function textStages (
+  deps: PipelineDeps,
+  o: RunOptions,
+  a: { config: CatalogConfig, inputText: string, contextPrompt: string | undefined, target: OutputTarget | undefined, given: string | undefined, rec: RunRecorder }
+): Promise<Stage2Outcome> {
+  const t0 = Date.now()
+  const terms = termCheck(a.inputText, o.safetyLevel, o.lang)
+  if (terms.refusal !== undefined) {
+    await a.rec.record('safety', { stage: 1, blocked: true, category: terms.refusal.category, terms: terms.refusal.terms })
+    throw new BlockedError(1, terms.refusal)
+  }
+  if (o.safetyLevel !== 'off') {
+    const check = await inputSafety(deps, { text: a.inputText, level: o.safetyLevel, lang: o.lang, hits: terms.hits, signal: o.signal })
+    await a.rec.record('safety', { stage: 1, hits: terms.hits, checked: check.checked, refusal: check.refusal ?? null, warning: check.warning ?? null })
+    if (check.refusal !== undefined) throw new BlockedError(1, check.refusal)
+  }
+  await a.rec.record('stage1_output', a.inputText)
+  const t1 = Date.now()
+  let text = a.given
+  let model: string | undefined
+  if (text === undefined) {
+    await a.rec.state(2, 'interception')
+    const result = await interception(deps, { config: a.config, input: a.inputText, contextPrompt: a.contextPrompt, lang: o.lang, signal: o.signal, log: o.log })
+    text = result.text
+    model = result.model
+    await a.rec.record('interception', text, { model })
+  }
+  const opt = await optimization(deps, { target: a.target, text, signal: o.signal })
+  if (opt.applied) await a.rec.record('optimization', opt.text)
+  return { interception: text, optimized: opt.text, optimizationApplied: opt.applied, model, stage1Ms: t1 - t0, stage2Ms: Date.now() - t1 }
+}
+
+/**
+ * Stage 3 (in the caller's model slot) and Stage 4 (in a media slot). A Stage 3 refusal is
+ * not an error: it is the `blocked` media output, as api.md describes.
+ */
+export async function mediaStages (
+  deps: PipelineDeps,
+  o: RunOptions,
+  a: { text: string, target: OutputTarget, seed: number | undefined, rec: RunRecorder, releaseModelSlot: () => void }
+): Promise<{ media: MediaOutput, stage3Ms: number, stage4Ms: number, stage3: unknown }> {
+  const t0 = Date.now()
+  await a.rec.state(3, 'pre_output_safety')
+  const s3 = await preOutputSafety(deps, { text: a.text, level: o.safetyLevel, lang: o.lang, mediaType: a.target.mediaType, signal: o.signal })
+  await a.rec.record('safety_pre_output', { translation: s3.translation, hits: s3.hits, checked: s3.checked, positive_prompt: s3.positive ?? null, negative_prompt: s3.negative ?? null, refusal: s3.refusal ?? null })
+  a.releaseModelSlot()
+  const stage3Ms = Date.now() - t0
+  const stage3 = { translation: s3.translation, positive_prompt: s3.positive, negative_prompt: s3.negative, safe: s3.refusal === undefined }
+  if (s3.refusal !== undefined) {
+    return {
+      media: { config: a.target.config.id, status: 'blocked', reason: s3.refusal.reason, message: s3.refusal.message, media_type: a.target.mediaType, safety_level: o.safetyLevel, code: 'BLOCKED' },
+      stage3Ms,
+      stage4Ms: 0,
+      stage3
+    }
+  }
+  const t1 = Date.now()
+  await a.rec.state(4, 'media')
+  try {
+    const out = await media(deps, { runId: o.runId, target: a.target, prompt: s3.positive, negative: s3.negative, seed: chooseSeed(a.seed), signal: o.signal })
+    const first = out.entities[0]
+    const output = a.target.mediaType === 'p5' ? s3.positive : `/api/media/${mediaRouteType(a.target.mediaType)}/${o.runId}`
+    return {
+      media: {
+        config: a.target.config.id,
+        status: 'success',
+        run_id: o.runId,
+        output,
+        media_type: a.target.mediaType,
+        media_stored: true,
+        execution_time: (Date.now() - t1) / 1000,
+        metadata: { seed: out.seed, files: out.entities.map((e) => `/api/pipeline/${o.runId}/file/${e.filename}`), filename: first?.filename, positive_prompt: s3.positive, negative_prompt: s3.negative ?? null, ...out.metadata }
+      },
+      stage3Ms,
+      stage4Ms: Date.now() - t1,
+      stage3
+    }
+  } catch (err) {
+    if (o.signal.aborted) throw err
+    const e = err instanceof AppError ? err : new AppError('UPSTREAM_ERROR', String((err as Error).message ?? err), 502)
+    o.log.info({ code: e.code, detail: e.message }, 'stage 4 failed')
+    await a.rec.record('error', { stage: 4, code: e.code, message: e.message })
+    return { media: { config: a.target.config.id, status: 'error', media_type: a.target.mediaType, error: e.message, code: e.code }, stage3Ms, stage4Ms: Date.now() - t1, stage3 }
+  }
+}
+
+function mediaRouteType (mediaType: string): string {
+  return mediaType === 'p5' ? 'p5' : mediaType
+}
+
+/** Takes a model slot for the run; the caller releases it (idempotent) on every path. */
+export async function modelSlot (deps: PipelineDeps, o: RunOptions): Promise<Slot> {
+  return await deps.queue.acquire(o.runId, { signal: o.signal })
+}
+
+export { RunRecorder }
