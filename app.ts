@@ -10,6 +10,8 @@ import streamsPlugin from './plugins/streams.js'
 import schemaRoutes from './routes/schema/index.js'
 import healthRoutes from './routes/health/index.js'
 import queueRoutes from './routes/queue/index.js'
+import configRoutes from './routes/config/index.js'
+import runRoutes from './routes/runs/index.js'
 import { isAppError } from './services/errors.js'
 import { pickLang } from './services/i18n.js'
 
@@ -54,4 +56,6 @@ export default async function app (fastify: FastifyInstance, opts: AppOptions): 
   await fastify.register(healthRoutes)
   await fastify.register(queueRoutes)
   await fastify.register(schemaRoutes)
+  await fastify.register(configRoutes)
+  await fastify.register(runRoutes)
 }

@@ -27,7 +27,7 @@ async function main (): Promise<void> {
     bodyLimit: 256 * 1024
   })
 
-  let stopSimulator: (() => Promise<void>) | undefined
+  const stops: Array<() => Promise<void>> = []
   if (config.OLLAMA_URL === 'simulated') {
     const { OllamaSimulator } = await import('./test/fixtures/ollama-simulator.js')
     const simulator = new OllamaSimulator({
@@ -36,8 +36,15 @@ async function main (): Promise<void> {
       tokenDelayMs: 60
     })
     env.OLLAMA_URL = await simulator.listen(0, '127.0.0.1')
-    stopSimulator = async () => await simulator.close()
+    stops.push(async () => await simulator.close())
     fastify.log.warn({ simulator: env.OLLAMA_URL }, 'SIMULATED OLLAMA: OLLAMA_URL=simulated, so every model answer comes from the built-in simulator, not from a real model')
+  }
+  if (config.COMFYUI_URL === 'simulated') {
+    const { ComfyUiSimulator } = await import('./test/fixtures/comfyui-simulator.js')
+    const comfy = new ComfyUiSimulator({ renderMs: 1500, pictureSize: 256 })
+    env.COMFYUI_URL = await comfy.listen(0)
+    stops.push(async () => await comfy.close())
+    fastify.log.warn({ simulator: env.COMFYUI_URL }, 'SIMULATED COMFYUI: COMFYUI_URL=simulated, so every image is a placeholder from the built-in simulator')
   }
 
   await fastify.register(app, { env })
@@ -46,7 +53,7 @@ async function main (): Promise<void> {
     if (err !== undefined) fastify.log.error({ err }, 'server closing after an error')
     else fastify.log.info({ signal }, 'server closing')
     await fastify.close()
-    await stopSimulator?.()
+    for (const stop of stops) await stop()
   })
 
   await fastify.listen({ port: config.PORT, host: config.HOST })

@@ -2,7 +2,7 @@ import fp from 'fastify-plugin'
 import sseModule, { type SSEPluginOptions } from '@fastify/sse'
 import type { FastifyPluginAsync, FastifyReply } from 'fastify'
 import { AppError } from '../services/errors.js'
-import { StreamRegistry } from '../services/stream-registry.js'
+import { StreamRegistry, type OpenStream } from '../services/stream-registry.js'
 import type { EventSink } from '../services/pipeline/engine.js'
 
 declare module 'fastify' {
@@ -10,75 +10,65 @@ declare module 'fastify' {
     streams: StreamRegistry
     /** Starts an event stream on this reply; see RunStream. */
     openRunStream: (reply: FastifyReply) => RunStream
+    /** For a JSON run: a signal aborted when the client leaves before the answer, or at shutdown. */
+    watchRequest: (reply: FastifyReply) => WatchedRequest
   }
 }
 
-export interface RunStream {
-  sink: EventSink
-  /** Aborted when the client leaves before the stream ended, or at shutdown. */
+export interface WatchedRequest {
+  /** Aborted when the client leaves before the response ended, or at shutdown. */
   signal: AbortSignal
   /** Idempotent; call from every exit path. */
   cleanup: () => void
 }
 
-/**
- * SSE infrastructure: @fastify/sse for the framing, and around it what the field learned:
- * headers go out at once (the plugin would wait for the first write), keep-alive comments
- * come from one shared timer, a client that leaves aborts its run (`reply.raw` 'close'
- * before the response ended), and a send that waits on backpressure is raced against that
- * close so it can never hang. `preClose` ends every open stream so `app.close()` returns.
- */
+export interface RunStream extends WatchedRequest {
+  sink: EventSink
+}
+
 // Under ESM the default import is module.exports: the fastify-plugin-wrapped (global)
 // plugin, while the types describe the unwrapped function.
 const sse = sseModule as unknown as FastifyPluginAsync<SSEPluginOptions>
 
+/**
+ * Client-gone detection and SSE infrastructure. Every run (streaming or JSON) gets one
+ * AbortController, aborted when `reply.raw` closes before the response ended (the client
+ * left) or by shutdown. For streams, @fastify/sse does the framing and this plugin adds what
+ * the field learned: headers go out at once (the plugin would wait for the first write),
+ * keep-alive comments come from one shared timer, and a send that waits on backpressure is
+ * raced against the close so it can never hang. `preClose` ends every run so `app.close()`
+ * returns.
+ */
 export default fp(async (fastify) => {
   await fastify.register(sse, { heartbeatInterval: 0 })
   const registry = new StreamRegistry({ pingMs: fastify.config.SSE_PING_MS })
   fastify.decorate('streams', registry)
 
-  fastify.decorate('openRunStream', (reply: FastifyReply): RunStream => {
+  function watch (reply: FastifyReply, ping?: () => void): WatchedRequest & { closed: Promise<void>, entry: OpenStream, clientGone: AppError } {
     const raw = reply.raw
     const controller = new AbortController()
+    const clientGone = new AppError('ABORTED', 'The client left', 499)
     let markClosed!: () => void
     const closed = new Promise<void>((resolve) => { markClosed = resolve })
-    const clientGone = new AppError('ABORTED', 'The client closed the stream', 499)
     const onClose = (): void => {
       if (!raw.writableEnded) controller.abort(clientGone)
       markClosed()
     }
     raw.on('close', onClose)
-
-    reply.header('Cache-Control', 'no-cache, no-transform')
-    reply.header('X-Accel-Buffering', 'no')
-    reply.sse.sendHeaders()
-    raw.flushHeaders()
-
-    const entry = {
-      lastWrite: Date.now(),
-      ping: () => { if (!raw.destroyed && !raw.writableEnded) raw.write(': ping\n\n') },
-      abort: (reason: Error) => controller.abort(reason),
+    const entry: OpenStream = {
+      // A JSON run never needs a keep-alive comment: it starts silent and answers once.
+      lastWrite: ping === undefined ? Number.POSITIVE_INFINITY : Date.now(),
+      ping: ping ?? (() => {}),
+      abort: (reason) => controller.abort(reason),
       closed
     }
     const unregister = registry.add(entry)
     let cleaned = false
-
-    const sink: EventSink = {
-      async send (event, data) {
-        // After a shutdown abort the socket is still open and the run's last `error` event
-        // must still go out; after the client left there is nobody to send to.
-        if (raw.destroyed || raw.writableEnded) throw clientGone
-        entry.lastWrite = Date.now()
-        const sent = reply.sse.send({ event, data })
-        // Only a write that hit backpressure waits (for 'drain', which never comes when the
-        // client is gone); race just those against the close, the rest settle at once.
-        if (raw.writableNeedDrain) await Promise.race([sent, closed.then(() => { throw clientGone })])
-        else await sent
-      }
-    }
     return {
-      sink,
       signal: controller.signal,
+      closed,
+      entry,
+      clientGone,
       cleanup: () => {
         if (cleaned) return
         cleaned = true
@@ -87,6 +77,35 @@ export default fp(async (fastify) => {
         markClosed()
       }
     }
+  }
+
+  fastify.decorate('watchRequest', (reply: FastifyReply): WatchedRequest => {
+    const { signal, cleanup } = watch(reply)
+    return { signal, cleanup }
+  })
+
+  fastify.decorate('openRunStream', (reply: FastifyReply): RunStream => {
+    const raw = reply.raw
+    const w = watch(reply, () => { if (!raw.destroyed && !raw.writableEnded) raw.write(': ping\n\n') })
+    reply.header('Cache-Control', 'no-cache, no-transform')
+    reply.header('X-Accel-Buffering', 'no')
+    reply.sse.sendHeaders()
+    raw.flushHeaders()
+
+    const sink: EventSink = {
+      async send (event, data) {
+        // After a shutdown abort the socket is still open and the run's last `error` event
+        // must still go out; after the client left there is nobody to send to.
+        if (raw.destroyed || raw.writableEnded) throw w.clientGone
+        w.entry.lastWrite = Date.now()
+        const sent = reply.sse.send({ event, data })
+        // Only a write that hit backpressure waits (for 'drain', which never comes when the
+        // client is gone); race just those against the close, the rest settle at once.
+        if (raw.writableNeedDrain) await Promise.race([sent, w.closed.then(() => { throw w.clientGone })])
+        else await sent
+      }
+    }
+    return { sink, signal: w.signal, cleanup: w.cleanup }
   })
 
   fastify.addHook('preClose', async () => {

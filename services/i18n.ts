@@ -40,10 +40,10 @@ const texts = {
     en: 'The safety check could not be done right now. Please try again.'
   },
   unknownSchema: { de: 'Unbekannte Konfiguration: {id}', en: 'Unknown configuration: {id}' },
-  notStreamingYet: {
-    de: 'Der JSON-Modus ist noch nicht verfügbar. Bitte enable_streaming=true verwenden.',
-    en: 'The JSON mode is not available yet. Please use enable_streaming=true.'
-  }
+  unknownOutput: { de: 'Unbekannte Ausgabe-Konfiguration: {id}', en: 'Unknown output configuration: {id}' },
+  emptyInput: { de: 'input_text ist leer', en: 'input_text is empty' },
+  unknownRun: { de: 'Unbekannter Lauf: {id}', en: 'Unknown run: {id}' },
+  badRunId: { de: 'Das ist keine gültige Lauf-ID', en: 'That is not a valid run id' }
 } as const
 
 export type TextKey = keyof typeof texts

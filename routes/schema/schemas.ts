@@ -1,7 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox'
 
-const SafetyLevel = Type.Union(['kids', 'youth', 'adult', 'off', 'open'].map((l) => Type.Literal(l)))
-const Language = Type.Union([Type.Literal('de'), Type.Literal('en')])
+export const SafetyLevel = Type.Union(['kids', 'youth', 'adult', 'off', 'open'].map((l) => Type.Literal(l)))
+export const Language = Type.Union([Type.Literal('de'), Type.Literal('en')])
 const ExecutionMode = Type.Union([Type.Literal('eco'), Type.Literal('fast')])
 
 /** The run parameters of api.md §1, with the length limits from the settings. */
@@ -18,6 +18,54 @@ export function executeParams (limits: { input: number, context: number }) {
 }
 
 export type ExecuteParams = Static<ReturnType<typeof executeParams>>
+
+/** The JSON run's extra body fields (api.md §2). */
+export function executeBody (limits: { input: number, context: number }) {
+  return Type.Composite([executeParams(limits), Type.Object({
+    context_language: Type.Optional(Language),
+    output_config: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    interception_result: Type.Optional(Type.String({ maxLength: limits.input * 4 })),
+    optimization_result: Type.Optional(Type.String({ maxLength: limits.input * 4 })),
+    seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 2 ** 53 - 1 })),
+    stage4_only: Type.Optional(Type.Boolean())
+  })], { additionalProperties: true })
+}
+
+export type ExecuteBody = Static<ReturnType<typeof executeBody>>
+
+export function stage2Body (limits: { input: number, context: number }) {
+  return Type.Object({
+    schema: Type.String({ minLength: 1, maxLength: 200 }),
+    input_text: Type.String({ minLength: 1, maxLength: limits.input }),
+    safety_level: Type.Optional(SafetyLevel),
+    output_config: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    context_prompt: Type.Optional(Type.String({ maxLength: limits.context })),
+    user_language: Type.Optional(Language),
+    execution_mode: Type.Optional(Type.String({ maxLength: 20 }))
+  }, { additionalProperties: true })
+}
+
+export function stage34Body (limits: { input: number }) {
+  return Type.Object({
+    stage2_result: Type.String({ minLength: 1, maxLength: limits.input * 4 }),
+    output_config: Type.String({ minLength: 1, maxLength: 200 }),
+    safety_level: Type.Optional(SafetyLevel),
+    run_id: Type.Optional(Type.String({ maxLength: 100 })),
+    seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 2 ** 53 - 1 })),
+    user_language: Type.Optional(Language)
+  }, { additionalProperties: true })
+}
+
+export function optimizeBody (limits: { input: number }) {
+  return Type.Object({
+    input_text: Type.String({ minLength: 1, maxLength: limits.input * 4 }),
+    output_config: Type.String({ minLength: 1, maxLength: 200 }),
+    user_language: Type.Optional(Language)
+  }, { additionalProperties: true })
+}
+
+/** `{success: false, error, code}`: the stage routes' envelope. */
+export const FailBody = Type.Object({ success: Type.Literal(false), error: Type.String(), code: Type.String() }, { additionalProperties: true })
 
 export const ErrorBody = Type.Object({
   status: Type.Literal('error'),

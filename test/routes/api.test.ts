@@ -32,13 +32,12 @@ t.test('bad input is answered as JSON before any stream', async (t) => {
   t.equal((await post('')).statusCode, 400, 'no body')
   t.equal((await post('{"input_text": "x", "enable_streaming": true}')).statusCode, 400)
   t.equal((await post('{"schema": "overdrive", "input_text": {"a": 1}, "enable_streaming": true}')).statusCode, 400)
-  t.equal((await post('{"schema": "overdrive", "input_text": "x", "unknown_field": 1}')).statusCode, 501, 'unknown fields are ignored')
+  t.equal((await post('{"schema": "overdrive", "input_text": "x", "unknown_field": 1, "safety_level": "off", "output_config": "p5js_code"}')).statusCode, 200, 'unknown fields are ignored')
   t.equal((await post('{"schema": "overdrive", "input_text": "x", "__proto__": {"polluted": 1}}')).statusCode, 400, 'prototype poisoning is refused')
   t.equal(({} as Record<string, unknown>).polluted, undefined)
-  const json = await post('{"schema": "overdrive", "input_text": "x"}')
-  t.equal(json.statusCode, 501, 'the JSON run comes with the next issue')
-  t.match(json.json(), { status: 'error', code: 'NOT_IMPLEMENTED' })
-  t.equal(s.app.queue.counters.acquired, 0, 'nothing reached the queue')
+  t.equal((await post('{"schema": "overdrive", "input_text": "x", "output_config": "nope"}')).statusCode, 404, 'unknown output config')
+  t.equal((await post('{"schema": "overdrive", "input_text": "x", "seed": -1}')).statusCode, 400, 'bad seed')
+  t.equal(s.app.queue.counters.acquired, 1, 'only the valid run reached the queue')
 })
 
 t.test('catalog, health and queue routes', async (t) => {

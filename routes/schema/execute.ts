@@ -1,0 +1,121 @@
+import { randomUUID } from 'node:crypto'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import { localize, pickLang, t, type Localized } from '../../services/i18n.js'
+import { toAppError } from '../../services/errors.js'
+import { BlockedError } from '../../services/pipeline/engine.js'
+import { userMessage } from '../../services/pipeline/error-messages.js'
+import type { SafetyLevel } from '../../services/safety/term-filter.js'
+import { ErrorBody, executeBody, executeParams, type ExecuteBody, type ExecuteParams } from './schemas.js'
+
+/** How long a client refused for a full queue should wait before trying again, in seconds. */
+export const RETRY_AFTER_S = 30
+
+export function safetyLevelOf (value: string | undefined, fallback: SafetyLevel): SafetyLevel {
+  return (value === 'open' ? 'adult' : value ?? fallback) as SafetyLevel
+}
+
+/** `/api/schema/pipeline/execute`: the streaming run (GET, or POST with enable_streaming) and the JSON run. */
+const routes: FastifyPluginAsyncTypebox = async (fastify) => {
+  const limits = { input: fastify.config.INPUT_MAX_CHARS, context: fastify.config.CONTEXT_MAX_CHARS }
+  const sse = { kind: 'manual', heartbeat: false } as const
+  const errors = { 400: ErrorBody, 403: ErrorBody, 404: ErrorBody, 503: ErrorBody }
+
+  fastify.get('/api/schema/pipeline/execute', { sse, schema: { querystring: executeParams(limits), response: errors } }, async (request, reply) => {
+    // EventSource can only stream, so GET streams whatever enable_streaming says.
+    return await stream(request, reply, request.query)
+  })
+
+  fastify.post('/api/schema/pipeline/execute', { sse, schema: { body: executeBody(limits), response: errors } }, async (request, reply) => {
+    if (request.body.enable_streaming === true) return await stream(request, reply, request.body)
+    return await json(request, reply, request.body)
+  })
+
+  /**
+   * Everything that can be refused is refused as plain JSON before the first byte of the
+   * stream; after that, every problem is an `error` event.
+   */
+  async function stream (request: FastifyRequest, reply: FastifyReply, p: ExecuteParams) {
+    const lang = pickLang(p.user_language, request.headers['accept-language'])
+    const config = fastify.catalog.interceptionConfig(p.schema)
+    if (config === undefined) return await reply.code(404).send({ status: 'error', error: t('unknownSchema', lang, { id: p.schema }), code: 'UNKNOWN_SCHEMA' })
+    if (p.input_text.trim() === '') return await reply.code(400).send({ status: 'error', error: t('emptyInput', lang), code: 'BAD_REQUEST' })
+    if (!fastify.queue.admits()) return await queueFull(reply, lang)
+
+    const runId = randomUUID()
+    const log = request.log.child({ run_id: runId })
+    const run = fastify.openRunStream(reply)
+    try {
+      const level = safetyLevelOf(p.safety_level, 'youth')
+      log.info({ schema: config.id, safety_level: level, execution_mode: p.execution_mode ?? 'eco' }, 'streaming run started')
+      await fastify.pipeline.stream({ runId, config, inputText: p.input_text, contextPrompt: p.context_prompt, safetyLevel: level, executionMode: p.execution_mode ?? 'eco', lang }, run.sink, run.signal, log)
+    } finally {
+      run.cleanup()
+    }
+    // Not `return reply`: a reply is a thenable that settles when the response has ended,
+    // and @fastify/sse ends it only after this handler's promise settles.
+    return undefined
+  }
+
+  /** All four stages, answered once (api.md §2). */
+  async function json (request: FastifyRequest, reply: FastifyReply, p: ExecuteBody) {
+    const lang = pickLang(p.user_language, request.headers['accept-language'])
+    const config = fastify.catalog.interceptionConfig(p.schema)
+    if (config === undefined) return await reply.code(404).send({ status: 'error', error: t('unknownSchema', lang, { id: p.schema }), code: 'UNKNOWN_SCHEMA' })
+    if (p.input_text.trim() === '') return await reply.code(400).send({ status: 'error', error: t('emptyInput', lang), code: 'BAD_REQUEST' })
+    if (p.output_config !== undefined && fastify.catalog.outputConfig(p.output_config) === undefined) {
+      return await reply.code(404).send({ status: 'error', error: t('unknownOutput', lang, { id: p.output_config }), code: 'UNKNOWN_SCHEMA' })
+    }
+    if (!fastify.queue.admits()) return await queueFull(reply, lang)
+
+    const runId = randomUUID()
+    const log = request.log.child({ run_id: runId })
+    const level = safetyLevelOf(p.safety_level, 'kids')
+    const watched = fastify.watchRequest(reply)
+    try {
+      const given = p.optimization_result ?? p.interception_result ?? (p.stage4_only === true ? p.input_text : undefined)
+      const r = await fastify.pipeline.execute({
+        runId, config, inputText: p.input_text, contextPrompt: p.context_prompt, safetyLevel: level, executionMode: p.execution_mode ?? 'eco', lang, outputConfig: p.output_config, given, seed: p.seed
+      }, watched.signal, log)
+      return await reply.send({
+        status: 'success',
+        run_id: runId,
+        schema: config.id,
+        config_name: localize(config.name as Localized, lang),
+        input_text: p.input_text,
+        final_output: r.text.optimized,
+        steps_completed: r.stepsCompleted,
+        execution_time: r.executionMs / 1000,
+        metadata: {
+          model: r.text.model ?? null,
+          interception_result: r.text.interception,
+          optimized_prompt: r.text.optimizationApplied ? r.text.optimized : null,
+          optimization_applied: r.text.optimizationApplied,
+          safety_level: level,
+          execution_mode: p.execution_mode ?? 'eco',
+          stage1_time_ms: r.text.stage1Ms,
+          stage2_time_ms: r.text.stage2Ms
+        },
+        ...(r.media === undefined ? {} : { media_output: r.media })
+      })
+    } catch (err) {
+      if (err instanceof BlockedError) {
+        return await reply.code(403).send({ status: 'error', schema: config.id, error: err.message, code: 'BLOCKED', metadata: { stage: 'pre_interception', category: err.refusal.category, terms: err.refusal.terms }, run_id: runId })
+      }
+      const e = toAppError(err)
+      // Nobody reads this answer any more; 499 (nginx's "client closed request") marks it in the log.
+      if (watched.signal.aborted && e.code === 'ABORTED') return await reply.code(499).send({ status: 'error', error: e.message, code: 'ABORTED' })
+      if (e.code === 'QUEUE_FULL') reply.header('Retry-After', String(RETRY_AFTER_S))
+      log.info({ code: e.code, detail: e.message }, 'JSON run failed')
+      return await reply.code(e.statusCode >= 400 && e.statusCode < 600 && e.statusCode !== 499 ? e.statusCode : 500).send({ status: 'error', error: userMessage(e, lang), code: e.code, run_id: runId })
+    } finally {
+      watched.cleanup()
+    }
+  }
+}
+
+export async function queueFull (reply: FastifyReply, lang: 'de' | 'en') {
+  return await reply.code(503).header('Retry-After', String(RETRY_AFTER_S)).send({ status: 'error', error: t('queueFull', lang), code: 'QUEUE_FULL' })
+}
+
+export default routes

@@ -1,0 +1,105 @@
+import { randomUUID } from 'node:crypto'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import { Type } from '@sinclair/typebox'
+import { pickLang, t, type Lang } from '../../services/i18n.js'
+import { toAppError } from '../../services/errors.js'
+import { BlockedError } from '../../services/pipeline/engine.js'
+import { userMessage } from '../../services/pipeline/error-messages.js'
+import { isRunId } from '../../services/run-store.js'
+import { RETRY_AFTER_S, safetyLevelOf } from './execute.js'
+import { FailBody, optimizeBody, stage2Body, stage34Body } from './schemas.js'
+
+/** The stage routes of api.md §3, with the `{success: ...}` envelope. */
+const routes: FastifyPluginAsyncTypebox = async (fastify) => {
+  const limits = { input: fastify.config.INPUT_MAX_CHARS, context: fastify.config.CONTEXT_MAX_CHARS }
+  const fails = { 400: FailBody, 403: FailBody, 404: FailBody, 503: FailBody }
+
+  const fail = async (reply: FastifyReply, status: number, error: string, code: string, extra: Record<string, unknown> = {}) =>
+    await reply.code(status).send({ success: false, error, code, ...extra })
+
+  /** Runs `work` with a client-gone signal; maps refusals and failures to the envelope. */
+  async function guarded (request: FastifyRequest, reply: FastifyReply, lang: Lang, level: string, work: (signal: AbortSignal) => Promise<unknown>) {
+    if (!fastify.queue.admits()) return await fail(reply.header('Retry-After', String(RETRY_AFTER_S)), 503, t('queueFull', lang), 'QUEUE_FULL')
+    const watched = fastify.watchRequest(reply)
+    try {
+      return await reply.send(await work(watched.signal))
+    } catch (err) {
+      if (err instanceof BlockedError) return await fail(reply, 403, err.message, 'BLOCKED', { blocked_at_stage: err.stage, safety_level: level, category: err.refusal.category, terms: err.refusal.terms })
+      const e = toAppError(err)
+      if (watched.signal.aborted && e.code === 'ABORTED') return await fail(reply, 499, e.message, 'ABORTED')
+      if (e.code === 'QUEUE_FULL') reply.header('Retry-After', String(RETRY_AFTER_S))
+      request.log.info({ code: e.code, detail: e.message }, 'stage route failed')
+      return await fail(reply, e.statusCode >= 400 && e.statusCode < 600 && e.statusCode !== 499 ? e.statusCode : 500, userMessage(e, lang), e.code)
+    } finally {
+      watched.cleanup()
+    }
+  }
+
+  fastify.post('/api/schema/pipeline/stage2', { schema: { body: stage2Body(limits), response: fails } }, async (request, reply) => {
+    const p = request.body
+    const lang = pickLang(p.user_language, request.headers['accept-language'])
+    const config = fastify.catalog.interceptionConfig(p.schema)
+    if (config === undefined) return await fail(reply, 404, t('unknownSchema', lang, { id: p.schema }), 'UNKNOWN_SCHEMA')
+    if (p.output_config !== undefined && fastify.catalog.outputConfig(p.output_config) === undefined) return await fail(reply, 404, t('unknownOutput', lang, { id: p.output_config }), 'UNKNOWN_SCHEMA')
+    if (p.input_text.trim() === '') return await fail(reply, 400, t('emptyInput', lang), 'BAD_REQUEST')
+    const level = safetyLevelOf(p.safety_level, 'kids')
+    const runId = randomUUID()
+    const started = Date.now()
+    return await guarded(request, reply, lang, level, async (signal) => {
+      const r = await fastify.pipeline.stage2({ runId, config, inputText: p.input_text, contextPrompt: p.context_prompt, outputConfig: p.output_config, safetyLevel: level, executionMode: p.execution_mode ?? 'eco', lang }, signal, request.log.child({ run_id: runId }))
+      return {
+        success: true,
+        stage2_result: r.optimized,
+        interception_result: r.interception,
+        optimized_prompt: r.optimizationApplied ? r.optimized : null,
+        optimization_applied: r.optimizationApplied,
+        run_id: runId,
+        model_used: r.model,
+        execution_time_ms: Date.now() - started,
+        stage1_time_ms: r.stage1Ms,
+        stage2_time_ms: r.stage2Ms
+      }
+    })
+  })
+
+  fastify.post('/api/schema/pipeline/stage3-4', { schema: { body: stage34Body(limits), response: fails } }, async (request, reply) => {
+    const p = request.body
+    const lang = pickLang(p.user_language, request.headers['accept-language'])
+    if (fastify.catalog.outputConfig(p.output_config) === undefined) return await fail(reply, 404, t('unknownOutput', lang, { id: p.output_config }), 'UNKNOWN_SCHEMA')
+    if (p.run_id !== undefined && !isRunId(p.run_id)) return await fail(reply, 400, t('badRunId', lang), 'BAD_REQUEST')
+    const level = safetyLevelOf(p.safety_level, 'kids')
+    const runId = p.run_id ?? randomUUID()
+    const started = Date.now()
+    return await guarded(request, reply, lang, level, async (signal) => {
+      const r = await fastify.pipeline.stage34({ runId, text: p.stage2_result, outputConfig: p.output_config, seed: p.seed, safetyLevel: level, executionMode: 'eco', lang }, signal, request.log.child({ run_id: runId }))
+      if (r.media.status === 'blocked') throw new BlockedError(3, { category: 'other', terms: [], reason: r.media.reason, message: r.media.message })
+      return { success: true, media_output: r.media, stage3_result: r.stage3, run_id: runId, execution_time_ms: Date.now() - started, stage3_time_ms: r.stage3Ms, stage4_time_ms: r.stage4Ms }
+    })
+  })
+
+  fastify.get('/api/schema/pipeline/optimize/meta/:output_config', {
+    schema: {
+      params: Type.Object({ output_config: Type.String({ minLength: 1, maxLength: 200 }) }),
+      response: { 200: Type.Object({ success: Type.Literal(true), optimization_instruction: Type.String(), estimated_duration_seconds: Type.String() }), 404: FailBody }
+    }
+  }, async (request, reply) => {
+    const lang = pickLang(undefined, request.headers['accept-language'])
+    if (fastify.catalog.outputConfig(request.params.output_config) === undefined) return await fail(reply, 404, t('unknownOutput', lang, { id: request.params.output_config }), 'UNKNOWN_SCHEMA')
+    const meta = fastify.pipeline.optimizeMeta(request.params.output_config)
+    return { success: true as const, optimization_instruction: meta.instruction, estimated_duration_seconds: meta.seconds }
+  })
+
+  fastify.post('/api/schema/pipeline/optimize', { schema: { body: optimizeBody(limits), response: fails } }, async (request, reply) => {
+    const p = request.body
+    const lang = pickLang(p.user_language, request.headers['accept-language'])
+    if (fastify.catalog.outputConfig(p.output_config) === undefined) return await fail(reply, 404, t('unknownOutput', lang, { id: p.output_config }), 'UNKNOWN_SCHEMA')
+    const started = Date.now()
+    return await guarded(request, reply, lang, 'n/a', async (signal) => {
+      const r = await fastify.pipeline.optimize({ runId: randomUUID(), text: p.input_text, outputConfig: p.output_config }, signal)
+      return { success: true, optimized_prompt: r.text, optimization_applied: r.applied, estimated_duration_seconds: fastify.pipeline.optimizeMeta(p.output_config).seconds, execution_time_ms: Date.now() - started }
+    })
+  })
+}
+
+export default routes
