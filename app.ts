@@ -38,14 +38,15 @@ export default async function app (fastify: FastifyInstance, opts: AppOptions): 
   // api.md: bad input is a 4xx JSON with `status`, `error` and `code`, never a 5xx.
   fastify.setErrorHandler((err: FastifyError, request, reply) => {
     const lang = pickLang(undefined, request.headers['accept-language'])
-    if (err.validation !== undefined) {
-      return reply.code(400).send({ status: 'error', error: err.message, code: 'BAD_REQUEST' })
-    }
-    if (isAppError(err)) return reply.code(err.statusCode).send({ status: 'error', error: err.message, code: err.code })
+    // The stage routes answer `{success: false, ...}`, the others `{status: 'error', ...}`.
+    const envelope = (request.routeOptions.config as { envelope?: string } | undefined)?.envelope === 'success' ? { success: false } : { status: 'error' }
+    const send = (status: number, error: string, code: string) => reply.code(status).send({ ...envelope, error, code })
+    if (err.validation !== undefined) return send(400, err.message, 'BAD_REQUEST')
+    if (isAppError(err)) return send(err.statusCode, err.message, err.code)
     const status = err.statusCode ?? 500
-    if (status < 500) return reply.code(status).send({ status: 'error', error: err.message, code: CLIENT_ERROR_CODES[status] ?? 'BAD_REQUEST' })
+    if (status < 500) return send(status, err.message, CLIENT_ERROR_CODES[status] ?? 'BAD_REQUEST')
     request.log.error({ err }, 'unhandled error')
-    return reply.code(500).send({ status: 'error', error: lang === 'de' ? 'Interner Fehler' : 'Internal error', code: 'INTERNAL_ERROR' })
+    return send(500, lang === 'de' ? 'Interner Fehler' : 'Internal error', 'INTERNAL_ERROR')
   })
 
   fastify.setNotFoundHandler((request, reply) => {

@@ -10,6 +10,9 @@ import { isRunId } from '../../services/run-store.js'
 import { RETRY_AFTER_S, safetyLevelOf } from './execute.js'
 import { FailBody, optimizeBody, stage2Body, stage34Body } from './schemas.js'
 
+/** Tells the error handler to answer in the `{success: false, error, code}` envelope. */
+const SUCCESS_ENVELOPE = { envelope: 'success' }
+
 /** The stage routes of api.md §3, with the `{success: ...}` envelope. */
 const routes: FastifyPluginAsyncTypebox = async (fastify) => {
   const limits = { input: fastify.config.INPUT_MAX_CHARS, context: fastify.config.CONTEXT_MAX_CHARS }
@@ -36,7 +39,7 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
     }
   }
 
-  fastify.post('/api/schema/pipeline/stage2', { schema: { body: stage2Body(limits), response: fails } }, async (request, reply) => {
+  fastify.post('/api/schema/pipeline/stage2', { config: SUCCESS_ENVELOPE, schema: { body: stage2Body(limits), response: fails } }, async (request, reply) => {
     const p = request.body
     const lang = pickLang(p.user_language, request.headers['accept-language'])
     const config = fastify.catalog.interceptionConfig(p.schema)
@@ -63,7 +66,7 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
     })
   })
 
-  fastify.post('/api/schema/pipeline/stage3-4', { schema: { body: stage34Body(limits), response: fails } }, async (request, reply) => {
+  fastify.post('/api/schema/pipeline/stage3-4', { config: SUCCESS_ENVELOPE, schema: { body: stage34Body(limits), response: fails } }, async (request, reply) => {
     const p = request.body
     const lang = pickLang(p.user_language, request.headers['accept-language'])
     if (fastify.catalog.outputConfig(p.output_config) === undefined) return await fail(reply, 404, t('unknownOutput', lang, { id: p.output_config }), 'UNKNOWN_SCHEMA')
@@ -79,6 +82,7 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.get('/api/schema/pipeline/optimize/meta/:output_config', {
+    config: SUCCESS_ENVELOPE,
     schema: {
       params: Type.Object({ output_config: Type.String({ minLength: 1, maxLength: 200 }) }),
       response: { 200: Type.Object({ success: Type.Literal(true), optimization_instruction: Type.String(), estimated_duration_seconds: Type.String() }), 404: FailBody }
@@ -90,7 +94,7 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
     return { success: true as const, optimization_instruction: meta.instruction, estimated_duration_seconds: meta.seconds }
   })
 
-  fastify.post('/api/schema/pipeline/optimize', { schema: { body: optimizeBody(limits), response: fails } }, async (request, reply) => {
+  fastify.post('/api/schema/pipeline/optimize', { config: SUCCESS_ENVELOPE, schema: { body: optimizeBody(limits), response: fails } }, async (request, reply) => {
     const p = request.body
     const lang = pickLang(p.user_language, request.headers['accept-language'])
     if (fastify.catalog.outputConfig(p.output_config) === undefined) return await fail(reply, 404, t('unknownOutput', lang, { id: p.output_config }), 'UNKNOWN_SCHEMA')
