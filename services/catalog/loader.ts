@@ -60,6 +60,15 @@ export async function loadCatalog (dir: string): Promise<Catalog> {
     if (!pipelines.has(config.pipeline)) problems.push({ file: config.file, field: '/pipeline', message: `unknown pipeline "${config.pipeline}"` })
     for (const key of Object.keys(config.parameters ?? {})) parameterNames.add(key.toUpperCase())
   }
+  // A mapping into a node the workflow lacks would fail only when a child presses "start".
+  for (const chunk of chunks.values()) {
+    if (chunk.workflow === undefined) continue
+    for (const [key, mapping] of Object.entries(chunk.input_mappings ?? {})) {
+      if (mapping.node_id !== undefined && chunk.workflow[String(mapping.node_id)] === undefined) {
+        problems.push({ file: `chunks/${chunk.name}`, field: `/input_mappings/${key}/node_id`, message: `node ${String(mapping.node_id)} is not in the workflow` })
+      }
+    }
+  }
   // An unknown placeholder would otherwise reach the model as a literal `{{TYPO}}`.
   for (const chunk of chunks.values()) {
     for (const name of placeholdersOf(chunk.template ?? '')) {

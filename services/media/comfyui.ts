@@ -71,6 +71,16 @@ export class ComfyUiClient {
     }
   }
 
+  /** Whether ComfyUI answers, and how many jobs it runs and holds (for /ready). */
+  async status (): Promise<{ reachable: boolean, url: string, running?: number, pending?: number, error?: string }> {
+    try {
+      const q = await this.#json('GET', '/queue', undefined, AbortSignal.timeout(3000)) as { queue_running?: unknown[], queue_pending?: unknown[] }
+      return { reachable: true, url: this.baseUrl, running: q.queue_running?.length ?? 0, pending: q.queue_pending?.length ?? 0 }
+    } catch (err) {
+      return { reachable: false, url: this.baseUrl, error: mapError(err, this.baseUrl).message }
+    }
+  }
+
   /** Takes a job off the queue, or interrupts it when it is the one running. Never throws. */
   async cancel (promptId: string): Promise<void> {
     const quick = AbortSignal.timeout(5000)

@@ -25,6 +25,8 @@ export interface ExecuteRequest extends RunBase {
   outputConfig: string | undefined
   /** A Stage 2 text the client already has: Stage 2 is skipped, the safety stages are not. */
   given: string | undefined
+  /** Which language of the config's context Stage 2 uses (api.md §2: `context_language`). */
+  contextLang: Lang
   seed: number | undefined
 }
 
@@ -59,7 +61,7 @@ export class PipelineEngine {
     await rec.record('config_used', { config: req.config.id, pipeline: req.config.pipeline, output_config: target?.config.id ?? null })
     if (req.contextPrompt !== undefined) await rec.record(`context_prompt_${req.lang}`, req.contextPrompt)
     return await this.#withSlot(o, rec, async (slot) => {
-      const text = await textStages(this.deps, o, { config: req.config, inputText: req.inputText, contextPrompt: req.contextPrompt, target, given: req.given, rec })
+      const text = await textStages(this.deps, { ...o, lang: req.contextLang }, { config: req.config, inputText: req.inputText, contextPrompt: req.contextPrompt, target, given: req.given, rec })
       const steps = ['stage1', ...(req.given === undefined ? ['stage2'] : []), ...(text.optimizationApplied ? ['optimization'] : [])]
       if (target === undefined) return { text, media: undefined, stepsCompleted: steps, executionMs: Date.now() - started }
       const m = await mediaStages(this.deps, o, { text: text.optimized, target, seed: req.seed, rec, releaseModelSlot: () => slot.release() })

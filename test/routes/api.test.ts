@@ -58,7 +58,7 @@ t.test('catalog, health and queue routes', async (t) => {
   t.match((await s.app.inject('/health')).json(), { status: 'ok', uptime_s: Number })
   const ready = await s.app.inject('/ready')
   t.equal(ready.statusCode, 200)
-  t.match(ready.json(), { status: 'ready', reasons: [], catalog: { interception: Number }, ollama: { reachable: true, version: '0.0.0-simulated', missing_models: [] } })
+  t.match(ready.json(), { status: 'ready', reasons: [], catalog: { interception: Number }, ollama: { reachable: true, version: '0.0.0-simulated', missing_models: [] }, comfyui: { reachable: true, running: 0, pending: 0 } })
 
   t.same((await s.app.inject('/api/queue/status')).json(), { max_concurrent: 3, active: 0, waiting: 0, max_waiting: 200, runs: [] })
   const missing = await s.app.inject('/nope')

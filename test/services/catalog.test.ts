@@ -69,3 +69,9 @@ t.test('a malformed file is refused, naming the file and the field', async (t) =
 t.test('templates are filled in one pass', async (t) => {
   t.equal(fillTemplate('A {{INPUT_TEXT}} B {{CONTEXT}}', { INPUT_TEXT: '{{CONTEXT}}', CONTEXT: 'c' }), 'A {{CONTEXT}} B c')
 })
+
+t.test('a ComfyUI mapping into a node the workflow lacks is a load error', async (t) => {
+  const dir = await brokenCopy(t, 'chunks/bad_output.json', JSON.stringify({ name: 'bad_output', type: 'output_chunk', backend_type: 'comfyui', workflow: { 1: { class_type: 'SaveImage', inputs: {} } }, input_mappings: { prompt: { node_id: '7', field: 'inputs.text' } } }))
+  const err = await loadCatalog(dir).then(() => undefined, (e: unknown) => e as Error)
+  t.match(err?.message, /chunks\/bad_output: \/input_mappings\/prompt\/node_id: node 7 is not in the workflow/)
+})
