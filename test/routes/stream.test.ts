@@ -43,6 +43,10 @@ t.test('a streaming run: headers at once, events in order, payloads as api.md §
   t.same(complete, { stage: 2, final_text: acc, char_count: acc.length, chunk_count: chunks.length, run_id: runId, duration_ms: complete?.duration_ms, model: 'mistral-nemo:12b' })
   t.equal(s.app.queue.active, 0, 'slot released')
   t.equal(s.app.streams.size, 0, 'stream unregistered')
+
+  const recorded = await (await fetch(`${s.url}/api/pipeline/${String(runId)}/entities`)).json() as { entities: Array<{ type: string }> }
+  t.same(recorded.entities.map((e) => e.type), ['input', 'config_used', 'safety', 'stage1_output', 'interception'], 'the streaming run is recorded')
+  t.equal(await (await fetch(`${s.url}/api/pipeline/${String(runId)}/entity/interception`)).text(), acc)
 })
 
 t.test('POST with enable_streaming streams the same way; English texts with user_language=en', async (t) => {

@@ -1,0 +1,101 @@
+import { createReadStream } from 'node:fs'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyReply } from 'fastify'
+import { Type } from '@sinclair/typebox'
+import { pickLang, t } from '../../services/i18n.js'
+import { contentTypeOf, isRunFileName, isRunId, type EntityRecord, type RunMetadata } from '../../services/run-store.js'
+
+const RunParams = Type.Object({ run_id: Type.String({ maxLength: 200 }) })
+const MEDIA_ENTITY: Record<string, string> = { image: 'output_image', audio: 'output_audio', music: 'output_music', video: 'output_video', p5: 'p5' }
+
+/**
+ * The run store over HTTP (api.md §5). Every id and file name is checked against the
+ * server's own forms before it comes near a path; reading never writes.
+ */
+const routes: FastifyPluginAsyncTypebox = async (fastify) => {
+  const store = fastify.runs
+  const fileUrl = (runId: string, e: EntityRecord): string => `/api/pipeline/${runId}/file/${e.filename}`
+
+  /** The run's metadata, or a 400/404 already sent. */
+  async function load (runId: string, reply: FastifyReply, lang: 'de' | 'en'): Promise<RunMetadata | undefined> {
+    if (!isRunId(runId)) { await reply.code(400).send({ status: 'error', error: t('badRunId', lang), code: 'BAD_REQUEST' }); return undefined }
+    const meta = await store.metadata(runId)
+    if (meta === undefined) await reply.code(404).send({ status: 'error', error: t('unknownRun', lang, { id: runId }), code: 'NOT_FOUND' })
+    return meta
+  }
+
+  async function sendFile (reply: FastifyReply, runId: string, filename: string, lang: 'de' | 'en') {
+    const path = await store.filePath(runId, filename)
+    if (path === undefined) return await reply.code(404).send({ status: 'error', error: t('unknownRun', lang, { id: `${runId}/${filename}` }), code: 'NOT_FOUND' })
+    return await reply.type(contentTypeOf(filename)).header('Cache-Control', 'private, max-age=3600').send(createReadStream(path))
+  }
+
+  fastify.get('/api/pipeline/:run_id/status', { schema: { params: RunParams } }, async (request, reply) => {
+    const lang = pickLang(undefined, request.headers['accept-language'])
+    const meta = await load(request.params.run_id, reply, lang)
+    if (meta === undefined) return reply
+    const types = new Set(meta.entities.map((e) => e.type))
+    const completed = meta.expected_outputs.filter((o) => types.has(o) || types.has(MEDIA_ENTITY[o] ?? `output_${o}`))
+    return {
+      run_id: meta.run_id,
+      current_state: meta.current_state,
+      expected_outputs: meta.expected_outputs,
+      completed_outputs: completed,
+      next_expected: meta.expected_outputs.find((o) => !completed.includes(o)) ?? null,
+      entities: meta.entities.map((e) => e.type)
+    }
+  })
+
+  fastify.get('/api/pipeline/:run_id/entities', { schema: { params: RunParams } }, async (request, reply) => {
+    const lang = pickLang(undefined, request.headers['accept-language'])
+    const meta = await load(request.params.run_id, reply, lang)
+    if (meta === undefined) return reply
+    return { run_id: meta.run_id, entity_count: meta.entities.length, entities: meta.entities.map((e) => ({ ...e, url: fileUrl(meta.run_id, e) })) }
+  })
+
+  fastify.get('/api/pipeline/:run_id/entity/:type', {
+    schema: { params: Type.Object({ run_id: Type.String({ maxLength: 200 }), type: Type.String({ pattern: '^[a-z0-9_]{1,40}$' }) }) }
+  }, async (request, reply) => {
+    const lang = pickLang(undefined, request.headers['accept-language'])
+    const meta = await load(request.params.run_id, reply, lang)
+    if (meta === undefined) return reply
+    const entity = meta.entities.filter((e) => e.type === request.params.type).at(-1)
+    if (entity === undefined) return await reply.code(404).send({ status: 'error', error: `no ${request.params.type} in this run`, code: 'NOT_FOUND' })
+    return await sendFile(reply, meta.run_id, entity.filename, lang)
+  })
+
+  fastify.get('/api/pipeline/:run_id/file/:filename', {
+    schema: { params: Type.Object({ run_id: Type.String({ maxLength: 200 }), filename: Type.String({ maxLength: 200 }) }) }
+  }, async (request, reply) => {
+    const lang = pickLang(undefined, request.headers['accept-language'])
+    const { run_id: runId, filename } = request.params
+    if (!isRunId(runId) || !isRunFileName(filename)) return await reply.code(400).send({ status: 'error', error: t('badRunId', lang), code: 'BAD_REQUEST' })
+    return await sendFile(reply, runId, filename, lang)
+  })
+
+  fastify.get('/api/media/images/:run_id', { schema: { params: RunParams } }, async (request, reply) => {
+    const lang = pickLang(undefined, request.headers['accept-language'])
+    const meta = await load(request.params.run_id, reply, lang)
+    if (meta === undefined) return reply
+    const images = meta.entities.filter((e) => e.type === 'output_image')
+    return { run_id: meta.run_id, count: images.length, images: images.map((e, index) => ({ index, filename: e.filename, url: `/api/media/image/${meta.run_id}/${index}`, metadata: e.metadata })) }
+  })
+
+  const mediaParams = Type.Object({
+    media_type: Type.Union(Object.keys(MEDIA_ENTITY).map((k) => Type.Literal(k))),
+    run_id: Type.String({ maxLength: 200 }),
+    index: Type.Optional(Type.Integer({ minimum: 0, maximum: 1000 }))
+  })
+  const media = async (request: { params: { media_type: string, run_id: string, index?: number | undefined }, headers: Record<string, unknown> }, reply: FastifyReply) => {
+    const lang = pickLang(undefined, request.headers['accept-language'] as string | undefined)
+    const meta = await load(request.params.run_id, reply, lang)
+    if (meta === undefined) return reply
+    const entity = meta.entities.filter((e) => e.type === MEDIA_ENTITY[request.params.media_type])[request.params.index ?? 0]
+    if (entity === undefined) return await reply.code(404).send({ status: 'error', error: `no ${request.params.media_type} in this run`, code: 'NOT_FOUND' })
+    return await sendFile(reply, meta.run_id, entity.filename, lang)
+  }
+  fastify.get('/api/media/:media_type/:run_id', { schema: { params: mediaParams } }, media)
+  fastify.get('/api/media/:media_type/:run_id/:index', { schema: { params: mediaParams } }, media)
+}
+
+export default routes
