@@ -6,6 +6,8 @@ import catalogPlugin from './plugins/catalog.js'
 import pipelinePlugin from './plugins/pipeline.js'
 import mediaPlugin, { type MediaPluginOptions } from './plugins/media.js'
 import runsPlugin from './plugins/runs.js'
+import httpPlugin from './plugins/http.js'
+import metricsPlugin from './plugins/metrics.js'
 import streamsPlugin from './plugins/streams.js'
 import schemaRoutes from './routes/schema/index.js'
 import healthRoutes from './routes/health/index.js'
@@ -27,6 +29,7 @@ export interface AppOptions extends ConfigPluginOptions, OllamaPluginOptions, Me
  */
 export default async function app (fastify: FastifyInstance, opts: AppOptions): Promise<void> {
   await fastify.register(configPlugin, { ...(opts.env === undefined ? {} : { env: opts.env }) })
+  await fastify.register(httpPlugin)
   await fastify.register(ollamaPlugin, { ...(opts.client === undefined ? {} : { client: opts.client }) })
   await fastify.register(queuePlugin)
   await fastify.register(catalogPlugin)
@@ -34,6 +37,7 @@ export default async function app (fastify: FastifyInstance, opts: AppOptions): 
   await fastify.register(mediaPlugin, { ...(opts.comfyui === undefined ? {} : { comfyui: opts.comfyui }) })
   await fastify.register(pipelinePlugin)
   await fastify.register(streamsPlugin)
+  await fastify.register(metricsPlugin)
 
   // api.md: bad input is a 4xx JSON with `status`, `error` and `code`, never a 5xx.
   fastify.setErrorHandler((err: FastifyError, request, reply) => {

@@ -23,8 +23,7 @@ async function main (): Promise<void> {
     },
     // A Cloudflare tunnel keeps idle connections for 90 s; outlive it so it never hits a closed one.
     keepAliveTimeout: 95_000,
-    forceCloseConnections: 'idle',
-    bodyLimit: 256 * 1024
+    forceCloseConnections: 'idle'
   })
 
   const stops: Array<() => Promise<void>> = []

@@ -41,6 +41,10 @@ export const ConfigSchema = Type.Object({
   INPUT_MAX_CHARS: Int(4000, 1, 100_000),
   CONTEXT_MAX_CHARS: Int(8000, 1, 100_000),
   SSE_PING_MS: Int(15_000, 10, 600_000),
+  BODY_LIMIT_BYTES: Int(262_144, 1024, 50 * 1024 * 1024),
+  RATE_LIMIT_MAX: Int(3000, 0, 10_000_000),
+  TRUST_PROXY: Type.Boolean({ default: false }),
+  CORS_ORIGINS: Type.String({ default: '' }),
   SHUTDOWN_GRACE_MS: Int(10_000, 100, 600_000)
 })
 

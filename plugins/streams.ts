@@ -56,6 +56,7 @@ export default fp(async (fastify) => {
     }
     raw.on('close', onClose)
     const entry: OpenStream = {
+      kind: ping === undefined ? 'json' : 'sse',
       // A JSON run never needs a keep-alive comment: it starts silent and answers once.
       lastWrite: ping === undefined ? Number.POSITIVE_INFINITY : Date.now(),
       ping: ping ?? (() => {}),

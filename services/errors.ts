@@ -8,6 +8,7 @@ export type ErrorCode =
   | 'UNKNOWN_SCHEMA'
   | 'BLOCKED'
   | 'QUEUE_FULL'
+  | 'RATE_LIMITED'
   | 'ABORTED'
   | 'SHUTTING_DOWN'
   | 'SAFETY_CHECK_FAILED'

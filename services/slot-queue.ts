@@ -61,7 +61,7 @@ export class SlotQueue {
   readonly maxWaiting: number
   readonly counters: QueueCounters = { acquired: 0, released: 0, cancelled: 0, rejected: 0 }
   readonly #tickMs: number
-  readonly #onAcquired: ((waitedMs: number) => void) | undefined
+  readonly #acquiredListeners: Array<(waitedMs: number) => void> = []
   readonly #waiters: Waiter[] = []
   readonly #holders = new Set<Holder>()
   #ticker: NodeJS.Timeout | undefined
@@ -72,7 +72,12 @@ export class SlotQueue {
     this.maxConcurrent = opts.maxConcurrent
     this.maxWaiting = opts.maxWaiting
     this.#tickMs = opts.tickMs ?? 1000
-    this.#onAcquired = opts.onAcquired
+    if (opts.onAcquired !== undefined) this.#acquiredListeners.push(opts.onAcquired)
+  }
+
+  /** Calls `listener` with the wait of every slot granted from now on (metrics). */
+  onAcquired (listener: (waitedMs: number) => void): void {
+    this.#acquiredListeners.push(listener)
   }
 
   get active (): number { return this.#holders.size }
@@ -148,7 +153,7 @@ export class SlotQueue {
     this.#holders.add(holder)
     this.counters.acquired++
     const waitedMs = holder.since - enqueuedAt
-    this.#onAcquired?.(waitedMs)
+    for (const listener of this.#acquiredListeners) listener(waitedMs)
     let released = false
     return {
       runId,

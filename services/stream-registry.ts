@@ -1,5 +1,7 @@
 /** One open event stream, as the registry sees it. */
 export interface OpenStream {
+  /** `sse` for an event stream, `json` for a JSON run waiting for its answer. */
+  kind: 'sse' | 'json'
   /** When the stream last sent a byte. */
   lastWrite: number
   /** Writes a keep-alive comment. */
@@ -30,6 +32,12 @@ export class StreamRegistry {
   }
 
   get size (): number { return this.#streams.size }
+
+  count (kind: OpenStream['kind']): number {
+    let n = 0
+    for (const s of this.#streams) if (s.kind === kind) n++
+    return n
+  }
 
   add (stream: OpenStream): () => void {
     this.#streams.add(stream)

@@ -48,7 +48,8 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
     try {
       const level = safetyLevelOf(p.safety_level, 'youth')
       log.info({ schema: config.id, safety_level: level, execution_mode: p.execution_mode ?? 'eco' }, 'streaming run started')
-      await fastify.pipeline.stream({ runId, config, inputText: p.input_text, contextPrompt: p.context_prompt, safetyLevel: level, executionMode: p.execution_mode ?? 'eco', lang }, run.sink, run.signal, log)
+      const outcome = await fastify.pipeline.stream({ runId, config, inputText: p.input_text, contextPrompt: p.context_prompt, safetyLevel: level, executionMode: p.execution_mode ?? 'eco', lang }, run.sink, run.signal, log)
+      fastify.metrics.run('stream', outcome.status)
     } finally {
       run.cleanup()
     }
@@ -77,6 +78,7 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
       const r = await fastify.pipeline.execute({
         runId, config, inputText: p.input_text, contextPrompt: p.context_prompt, safetyLevel: level, executionMode: p.execution_mode ?? 'eco', lang, contextLang: p.context_language ?? 'en', outputConfig: p.output_config, given, seed: p.seed
       }, watched.signal, log)
+      fastify.metrics.run('json', 'completed')
       return await reply.send({
         status: 'success',
         run_id: runId,
@@ -99,6 +101,7 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
         ...(r.media === undefined ? {} : { media_output: r.media })
       })
     } catch (err) {
+      fastify.metrics.run('json', err instanceof BlockedError ? 'blocked' : watched.signal.aborted ? 'aborted' : 'error')
       if (err instanceof BlockedError) {
         return await reply.code(403).send({ status: 'error', schema: config.id, error: err.message, code: 'BLOCKED', metadata: { stage: 'pre_interception', category: err.refusal.category, terms: err.refusal.terms }, run_id: runId })
       }

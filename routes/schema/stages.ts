@@ -26,8 +26,11 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
     if (!fastify.queue.admits()) return await fail(reply.header('Retry-After', String(RETRY_AFTER_S)), 503, t('queueFull', lang), 'QUEUE_FULL')
     const watched = fastify.watchRequest(reply)
     try {
-      return await reply.send(await work(watched.signal))
+      const result = await work(watched.signal)
+      fastify.metrics.run('json', 'completed')
+      return await reply.send(result)
     } catch (err) {
+      fastify.metrics.run('json', err instanceof BlockedError ? 'blocked' : watched.signal.aborted ? 'aborted' : 'error')
       if (err instanceof BlockedError) return await fail(reply, 403, err.message, 'BLOCKED', { blocked_at_stage: err.stage, safety_level: level, category: err.refusal.category, terms: err.refusal.terms })
       const e = toAppError(err)
       if (watched.signal.aborted && e.code === 'ABORTED') return await fail(reply, 499, e.message, 'ABORTED')

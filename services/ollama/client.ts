@@ -57,6 +57,9 @@ export interface TokenStream extends AsyncIterable<string> {
 
 export interface ModelTag { name: string, model?: string, size?: number }
 
+/** How one streamed model call ended: `ok` or the error code; `ttftMs` once a first line came. */
+export interface CallOutcome { path: string, model: string, outcome: string, ttftMs: number | undefined, durationMs: number }
+
 type Pick = (line: Record<string, unknown>) => unknown
 
 const pickChat: Pick = (line) => (line.message as { content?: unknown } | undefined)?.content
@@ -72,6 +75,7 @@ export class OllamaClient {
   readonly timeouts: OllamaTimeouts
   readonly #dispatcher: Dispatcher
   readonly #ownsDispatcher: boolean
+  readonly #listeners: Array<(o: CallOutcome) => void> = []
 
   constructor (opts: OllamaClientOptions) {
     this.baseUrl = opts.baseUrl.replace(/\/+$/, '')
@@ -91,6 +95,11 @@ export class OllamaClient {
     const stats = (this.#dispatcher as Partial<Pool>).stats
     if (stats === undefined) return undefined
     return { connected: stats.connected, free: stats.free, pending: stats.pending, queued: stats.queued, running: stats.running, size: stats.size }
+  }
+
+  /** Calls `listener` when each streamed call ends (metrics). */
+  onOutcome (listener: (o: CallOutcome) => void): void {
+    this.#listeners.push(listener)
   }
 
   chatStream (req: ChatRequest, signal: AbortSignal): TokenStream {
@@ -150,6 +159,9 @@ export class OllamaClient {
       const guard = new CallGuard(client.timeouts, model, signal)
       let body: Dispatcher.ResponseData['body'] | undefined
       let finished = false
+      let outcome = 'ok'
+      const started = performance.now()
+      let ttftMs: number | undefined
       try {
         let res: Dispatcher.ResponseData
         try {
@@ -173,6 +185,7 @@ export class OllamaClient {
         try {
           for await (const line of parseNdjson(body)) {
             guard.gotToken()
+            ttftMs ??= performance.now() - started
             const obj = line as Record<string, unknown>
             if (obj === null || typeof obj !== 'object') {
               throw new AppError('UPSTREAM_BAD_RESPONSE', 'Ollama sent a line that is not a JSON object', 502)
@@ -194,8 +207,13 @@ export class OllamaClient {
         if (!finished) {
           throw guard.reason() ?? new AppError('UPSTREAM_CLOSED', `Ollama closed the stream of model "${model}" before it was done`, 502)
         }
+      } catch (err) {
+        outcome = (err as { code?: string }).code ?? 'UPSTREAM_ERROR'
+        throw err
       } finally {
         guard.dispose()
+        const o: CallOutcome = { path, model, outcome, ttftMs, durationMs: performance.now() - started }
+        for (const listener of client.#listeners) listener(o)
         // Read to the end after `done` (usually nothing is left) or destroy, which closes
         // the socket so the model server stops generating. Never leave a body half-read.
         if (body !== undefined && !body.destroyed) {
