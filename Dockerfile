@@ -3,7 +3,7 @@ FROM node:22-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
-COPY tsconfig.json tsconfig.build.json app.ts server.ts ./
+COPY tsconfig.json tsconfig.build.json app.ts server.ts log-options.ts ./
 COPY plugins plugins
 COPY routes routes
 COPY services services

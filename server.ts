@@ -2,6 +2,7 @@ import Fastify from 'fastify'
 import closeWithGrace from 'close-with-grace'
 import app from './app.js'
 import { loadConfig } from './plugins/config.js'
+import { logOptions } from './log-options.js'
 
 /**
  * The only place that builds the Fastify instance, reads listen and logger settings and
@@ -13,14 +14,7 @@ async function main (): Promise<void> {
   const config = loadConfig(env)
 
   const fastify = Fastify({
-    logger: {
-      level: config.LOG_LEVEL,
-      // The query string of a GET run holds the student's text: keep it out of info logs.
-      serializers: {
-        req: (req: { method: string, url: string, ip?: string }) => ({ method: req.method, url: req.url.split('?')[0], remoteAddress: req.ip })
-      },
-      redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["cf-access-jwt-assertion"]', 'res.headers["set-cookie"]'], censor: '[redacted]' }
-    },
+    logger: logOptions(config.LOG_LEVEL),
     // A Cloudflare tunnel keeps idle connections for 90 s; outlive it so it never hits a closed one.
     keepAliveTimeout: 95_000,
     forceCloseConnections: 'idle'

@@ -1,30 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
-import { eventually, sleep } from './helper.js'
-
-const root = new URL('..', import.meta.url).pathname
-
-async function freePort (): Promise<number> {
-  return await new Promise((resolve) => {
-    const srv = createServer().listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port
-      srv.close(() => resolve(port))
-    })
-  })
-}
-
-function start (port: number, runsDir: string): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', 'server.ts'], {
-    cwd: root,
-    env: { ...process.env, PORT: String(port), RUNS_DIR: runsDir, OLLAMA_URL: 'simulated', COMFYUI_URL: 'simulated', LOG_LEVEL: 'silent' },
-    stdio: 'ignore'
-  })
-}
+import { sleep } from './helper.js'
+import { exited, freePort, startProcess, waitUp } from './server-process.js'
 
 /** Every file under the run store with the hash of its bytes. */
 async function snapshot (dir: string): Promise<Record<string, string>> {
@@ -42,7 +22,8 @@ t.test('SIGKILL in the middle of runs: after a restart every run is readable, an
   t.teardown(() => rm(runsDir, { recursive: true, force: true }))
   const port = await freePort()
   const base = `http://127.0.0.1:${port}`
-  const up = async (): Promise<boolean> => await eventually(async () => await fetch(`${base}/health`).then((r) => r.ok, () => false), 20000, 100)
+  const up = async (): Promise<boolean> => await waitUp(base)
+  const start = (p: number, dir: string) => startProcess(p, { RUNS_DIR: dir })
 
   let child = start(port, runsDir)
   t.teardown(() => { child.kill('SIGKILL') })
@@ -55,7 +36,7 @@ t.test('SIGKILL in the middle of runs: after a restart every run is readable, an
   // Kill while runs are at different stages: some wait, some stream, some are recording.
   await sleep(2500)
   child.kill('SIGKILL')
-  await new Promise((resolve) => child.once('exit', resolve))
+  await exited(child)
 
   child = start(port, runsDir)
   t.ok(await up(), 'the server starts again on the same run store')
@@ -80,5 +61,5 @@ t.test('SIGKILL in the middle of runs: after a restart every run is readable, an
   }
   t.same(await snapshot(runsDir), before, 'listing and reading every run changed no byte')
   child.kill('SIGTERM')
-  await new Promise((resolve) => child.once('exit', resolve))
+  await exited(child)
 })

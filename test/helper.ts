@@ -6,6 +6,7 @@ import http from 'node:http'
 import Fastify, { type FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import app from '../app.js'
+import { logOptions } from '../log-options.js'
 import { OllamaSimulator, type SimulatorOptions } from './fixtures/ollama-simulator.js'
 import { ComfyUiSimulator, type ComfySimOptions } from './fixtures/comfyui-simulator.js'
 
@@ -36,17 +37,21 @@ export const TEST_ENV = {
 }
 
 /** The app on 127.0.0.1 with its own Ollama simulator, both on real sockets. */
-export async function startServer (env: Record<string, string> = {}, sim: Partial<SimulatorOptions> = {}, comfy: Partial<ComfySimOptions> = {}): Promise<TestServer> {
+export async function startServer (env: Record<string, string> = {}, sim: Partial<SimulatorOptions> = {}, comfy: Partial<ComfySimOptions> = {}, opts: { logLines?: string[] } = {}): Promise<TestServer> {
   const simulator = new OllamaSimulator(sim)
   const simUrl = await simulator.listen()
   const comfySim = new ComfyUiSimulator(comfy)
   const comfyUrl = await comfySim.listen()
   const runsDir = await mkdtemp(join(tmpdir(), 'artsed-runs-'))
-  const fastify = Fastify({ logger: false, forceCloseConnections: true })
+  const lines = opts.logLines
+  const fastify = Fastify({
+    logger: lines === undefined ? false : logOptions('debug', { write: (line: string) => { lines.push(line) } }),
+    forceCloseConnections: true
+  })
   // fp() lifts the app's decorators to this instance, so tests can read app.queue & co.
   let closed = false
   fastify.addHook('onClose', async () => { closed = true })
-  await fastify.register(fp(app), { env: { ...TEST_ENV, OLLAMA_URL: simUrl, COMFYUI_URL: comfyUrl, RUNS_DIR: runsDir, ...env } })
+  await fastify.register(fp(app), { env: { ...TEST_ENV, OLLAMA_URL: simUrl, COMFYUI_URL: comfyUrl, RUNS_DIR: runsDir, ...(lines === undefined ? {} : { LOG_LEVEL: 'debug' }), ...env } })
   await fastify.listen({ port: 0, host: '127.0.0.1' })
   const address = fastify.server.address()
   const port = typeof address === 'object' && address !== null ? address.port : 0

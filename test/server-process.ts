@@ -1,0 +1,32 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { createServer } from 'node:net'
+import { eventually } from './helper.js'
+
+const root = new URL('..', import.meta.url).pathname
+
+export async function freePort (): Promise<number> {
+  return await new Promise((resolve) => {
+    const srv = createServer().listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port
+      srv.close(() => resolve(port))
+    })
+  })
+}
+
+/** `server.ts` in a child process, with the simulators, as `npm run demo` runs it. */
+export function startProcess (port: number, env: Record<string, string>): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', 'server.ts'], {
+    cwd: root,
+    env: { ...process.env, PORT: String(port), OLLAMA_URL: 'simulated', COMFYUI_URL: 'simulated', LOG_LEVEL: 'silent', ...env },
+    stdio: 'ignore'
+  })
+}
+
+export async function waitUp (base: string): Promise<boolean> {
+  return await eventually(async () => await fetch(`${base}/health`).then((r) => r.ok, () => false), 20000, 100)
+}
+
+export async function exited (child: ChildProcess): Promise<number | null> {
+  if (child.exitCode !== null) return child.exitCode
+  return await new Promise((resolve) => child.once('exit', (code) => resolve(code)))
+}
