@@ -50,7 +50,8 @@ t.test(`${COUNT} seeded malformed requests: never a 5xx (seed ${SEED})`, async (
     const path = pick(PATHS).replace(/\{w\}/g, () => encodeURIComponent(weird()).slice(0, 300))
     const query = rnd() < 0.5 ? '' : '?' + Array.from({ length: Math.floor(rnd() * 5) }, () => `${encodeURIComponent(pick(KEYS))}=${encodeURIComponent(String(value(3)))}`).join('&')
     const method = pick(['GET', 'GET', 'POST', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'HEAD'] as const)
-    const opts: InjectOptions = { method, url: path + query }
+    const url = path + query
+    const opts: InjectOptions = { method, url }
     if (method === 'POST' || method === 'PUT' || method === 'PATCH') {
       const r = rnd()
       const type = pick(['application/json', 'application/json', 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data', 'application/json; charset=latin1', ''])
@@ -59,7 +60,7 @@ t.test(`${COUNT} seeded malformed requests: never a 5xx (seed ${SEED})`, async (
     }
     const res = await s.app.inject(opts)
     statuses.set(res.statusCode, (statuses.get(res.statusCode) ?? 0) + 1)
-    if (res.statusCode >= 500) t.fail(`#${i} ${method} ${opts.url.slice(0, 200)} ${String(opts.payload ?? '').slice(0, 200)} → ${res.statusCode} ${res.body.slice(0, 300)}`)
+    if (res.statusCode >= 500) t.fail(`#${i} ${method} ${url.slice(0, 200)} ${String(opts.payload ?? '').slice(0, 200)} → ${res.statusCode} ${res.body.slice(0, 300)}`)
   }
   t.comment(`statuses: ${JSON.stringify(Object.fromEntries([...statuses].sort((a, b) => a[0] - b[0])))}`)
   t.equal((await s.app.inject('/health')).statusCode, 200, 'still healthy')
