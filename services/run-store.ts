@@ -79,6 +79,7 @@ export class RunStore {
     await mkdir(this.dir, { recursive: true })
   }
 
+  /** Starts a run's record; its metadata exists in memory at once, the files follow in order. */
   async create (runId: string, run: NewRun): Promise<void> {
     assertRunId(runId)
     const meta: RunMetadata = {

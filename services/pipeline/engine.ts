@@ -57,9 +57,9 @@ export class PipelineEngine {
     const target = resolveOutput(this.deps, req.config, req.outputConfig)
     const o: RunOptions = { ...req, signal, log }
     const rec = await this.#begin(req, req.config.id, target === undefined ? ['interception'] : ['interception', target.mediaType], log)
-    await rec.record('input', req.inputText)
-    await rec.record('config_used', { config: req.config.id, pipeline: req.config.pipeline, output_config: target?.config.id ?? null })
-    if (req.contextPrompt !== undefined) await rec.record(`context_prompt_${req.lang}`, req.contextPrompt)
+    rec.record('input', req.inputText)
+    rec.record('config_used', { config: req.config.id, pipeline: req.config.pipeline, output_config: target?.config.id ?? null })
+    if (req.contextPrompt !== undefined) rec.record(`context_prompt_${req.lang}`, req.contextPrompt)
     return await this.#withSlot(o, rec, async (slot) => {
       const text = await textStages(this.deps, { ...o, lang: req.contextLang }, { config: req.config, inputText: req.inputText, contextPrompt: req.contextPrompt, target, given: req.given, rec })
       const steps = ['stage1', ...(req.given === undefined ? ['stage2'] : []), ...(text.optimizationApplied ? ['optimization'] : [])]
@@ -76,7 +76,7 @@ export class PipelineEngine {
     const target = resolveOutput(this.deps, undefined, req.outputConfig)
     const o: RunOptions = { ...req, signal, log }
     const rec = await this.#begin(req, req.config.id, ['interception'], log)
-    await rec.record('input', req.inputText)
+    rec.record('input', req.inputText)
     return await this.#withSlot(o, rec, async () =>
       await textStages(this.deps, o, { config: req.config, inputText: req.inputText, contextPrompt: req.contextPrompt, target, given: undefined, rec }))
   }
@@ -87,7 +87,7 @@ export class PipelineEngine {
     if (target === undefined) throw new Error('unreachable: an explicit output config always resolves or throws')
     const o: RunOptions = { ...req, signal, log }
     const rec = await this.#begin(req, target.config.id, [target.mediaType], log)
-    await rec.record('interception', req.text)
+    rec.record('interception', req.text)
     return await this.#withSlot(o, rec, async (slot) =>
       await mediaStages(this.deps, o, { text: req.text, target, seed: req.seed, rec, releaseModelSlot: () => slot.release() }))
   }
@@ -116,7 +116,7 @@ export class PipelineEngine {
     const store = this.deps.store
     const resumed = isRunId(req.runId) && await store.resume(req.runId)
     if (!resumed) {
-      await store.create(req.runId, { config_name: configName, execution_mode: req.executionMode, safety_level: req.safetyLevel, expected_outputs: expected })
+      store.create(req.runId, { config_name: configName, execution_mode: req.executionMode, safety_level: req.safetyLevel, expected_outputs: expected })
         .catch((err: unknown) => log.warn({ err }, 'could not create the run record'))
     }
     return new RunRecorder(store, req.runId, log)
@@ -129,11 +129,11 @@ export class PipelineEngine {
       return await work(slot)
     } catch (err) {
       const e = err as { code?: string, message?: string }
-      if (e.code !== 'BLOCKED') await rec.record('error', { code: e.code ?? 'INTERNAL_ERROR', message: e.message ?? String(err) })
+      if (e.code !== 'BLOCKED') rec.record('error', { code: e.code ?? 'INTERNAL_ERROR', message: e.message ?? String(err) })
       throw err
     } finally {
       slot?.release()
-      await rec.state(4, 'done')
+      rec.state(4, 'done')
       await this.deps.store.finish(o.runId)
     }
   }

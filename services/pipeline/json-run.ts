@@ -44,27 +44,27 @@ export async function textStages (
   const t0 = Date.now()
   const terms = termCheck(a.inputText, o.safetyLevel, o.lang)
   if (terms.refusal !== undefined) {
-    await a.rec.record('safety', { stage: 1, blocked: true, category: terms.refusal.category, terms: terms.refusal.terms })
+    a.rec.record('safety', { stage: 1, blocked: true, category: terms.refusal.category, terms: terms.refusal.terms })
     throw new BlockedError(1, terms.refusal)
   }
   if (o.safetyLevel !== 'off') {
     const check = await inputSafety(deps, { text: a.inputText, level: o.safetyLevel, lang: o.lang, hits: terms.hits, signal: o.signal })
-    await a.rec.record('safety', { stage: 1, hits: terms.hits, checked: check.checked, refusal: check.refusal ?? null, warning: check.warning ?? null })
+    a.rec.record('safety', { stage: 1, hits: terms.hits, checked: check.checked, refusal: check.refusal ?? null, warning: check.warning ?? null })
     if (check.refusal !== undefined) throw new BlockedError(1, check.refusal)
   }
-  await a.rec.record('stage1_output', a.inputText)
+  a.rec.record('stage1_output', a.inputText)
   const t1 = Date.now()
   let text = a.given
   let model: string | undefined
   if (text === undefined) {
-    await a.rec.state(2, 'interception')
+    a.rec.state(2, 'interception')
     const result = await interception(deps, { config: a.config, input: a.inputText, contextPrompt: a.contextPrompt, lang: o.lang, signal: o.signal, log: o.log })
     text = result.text
     model = result.model
-    await a.rec.record('interception', text, { model })
+    a.rec.record('interception', text, { model })
   }
   const opt = await optimization(deps, { target: a.target, text, signal: o.signal })
-  if (opt.applied) await a.rec.record('optimization', opt.text)
+  if (opt.applied) a.rec.record('optimization', opt.text)
   return { interception: text, optimized: opt.text, optimizationApplied: opt.applied, model, stage1Ms: t1 - t0, stage2Ms: Date.now() - t1 }
 }
 
@@ -78,9 +78,9 @@ export async function mediaStages (
   a: { text: string, target: OutputTarget, seed: number | undefined, rec: RunRecorder, releaseModelSlot: () => void }
 ): Promise<{ media: MediaOutput, stage3Ms: number, stage4Ms: number, stage3: unknown }> {
   const t0 = Date.now()
-  await a.rec.state(3, 'pre_output_safety')
+  a.rec.state(3, 'pre_output_safety')
   const s3 = await preOutputSafety(deps, { text: a.text, level: o.safetyLevel, lang: o.lang, mediaType: a.target.mediaType, signal: o.signal })
-  await a.rec.record('safety_pre_output', { translation: s3.translation, hits: s3.hits, checked: s3.checked, positive_prompt: s3.positive ?? null, negative_prompt: s3.negative ?? null, refusal: s3.refusal ?? null })
+  a.rec.record('safety_pre_output', { translation: s3.translation, hits: s3.hits, checked: s3.checked, positive_prompt: s3.positive ?? null, negative_prompt: s3.negative ?? null, refusal: s3.refusal ?? null })
   a.releaseModelSlot()
   const stage3Ms = Date.now() - t0
   const stage3 = { translation: s3.translation, positive_prompt: s3.positive, negative_prompt: s3.negative, safe: s3.refusal === undefined }
@@ -93,7 +93,7 @@ export async function mediaStages (
     }
   }
   const t1 = Date.now()
-  await a.rec.state(4, 'media')
+  a.rec.state(4, 'media')
   try {
     const out = await media(deps, { runId: o.runId, target: a.target, prompt: s3.positive, negative: s3.negative, seed: chooseSeed(a.seed), signal: o.signal })
     const first = out.entities[0]
@@ -117,7 +117,7 @@ export async function mediaStages (
     if (o.signal.aborted) throw err
     const e = err instanceof AppError ? err : new AppError('UPSTREAM_ERROR', String((err as Error).message ?? err), 502)
     o.log.info({ code: e.code, detail: e.message }, 'stage 4 failed')
-    await a.rec.record('error', { stage: 4, code: e.code, message: e.message })
+    a.rec.record('error', { stage: 4, code: e.code, message: e.message })
     return { media: { config: a.target.config.id, status: 'error', media_type: a.target.mediaType, error: e.message, code: e.code }, stage3Ms, stage4Ms: Date.now() - t1, stage3 }
   }
 }

@@ -2,25 +2,21 @@ import type { RunStore } from '../run-store.js'
 import type { Logger } from './deps.js'
 
 /**
- * A run's recording: every call is chained on the store and its failure only logged, so a
- * full disk costs the record of a run, never the run a child is waiting for.
+ * A run's recording, off the hot path: each call queues its write on the store's per-run
+ * chain (which keeps the order) and returns at once, so no event waits for a disk flush.
+ * A failed write is logged, never thrown: a full disk costs the record of a run, never the
+ * run a child is waiting for. `RunStore.finish` waits for the chain at the end of the run.
  */
 export class RunRecorder {
   constructor (readonly store: RunStore, readonly runId: string, readonly log: Logger) {}
 
-  async record (type: string, content: string | Buffer | object, metadata?: Record<string, unknown>): Promise<void> {
-    try {
-      await this.store.record(this.runId, type, content, metadata === undefined ? {} : { metadata })
-    } catch (err) {
-      this.log.warn({ err, type }, 'could not record an entity of the run')
-    }
+  record (type: string, content: string | Buffer | object, metadata?: Record<string, unknown>): void {
+    this.store.record(this.runId, type, content, metadata === undefined ? {} : { metadata })
+      .catch((err: unknown) => this.log.warn({ err, type }, 'could not record an entity of the run'))
   }
 
-  async state (stage: number, step: string): Promise<void> {
-    try {
-      await this.store.setState(this.runId, { stage, step, progress: `${stage}/4` })
-    } catch (err) {
-      this.log.warn({ err, step }, 'could not record the run state')
-    }
+  state (stage: number, step: string): void {
+    this.store.setState(this.runId, { stage, step, progress: `${stage}/4` })
+      .catch((err: unknown) => this.log.warn({ err, step }, 'could not record the run state'))
   }
 }

@@ -38,11 +38,11 @@ export async function streamRun (deps: PipelineDeps, req: StreamRunRequest, sink
   let slot: Slot | undefined
   try {
     await sink.send('connected', { run_id: runId, schema: req.config.id, stages: 2 })
-    await deps.store.create(runId, { config_name: req.config.id, execution_mode: req.executionMode, safety_level: req.safetyLevel, expected_outputs: ['interception'] })
+    deps.store.create(runId, { config_name: req.config.id, execution_mode: req.executionMode, safety_level: req.safetyLevel, expected_outputs: ['interception'] })
       .catch((err: unknown) => log.warn({ err }, 'could not create the run record'))
-    await rec.record('input', req.inputText)
-    await rec.record('config_used', { config: req.config.id, pipeline: req.config.pipeline, streaming: true })
-    if (req.contextPrompt !== undefined) await rec.record(`context_prompt_${lang}`, req.contextPrompt)
+    rec.record('input', req.inputText)
+    rec.record('config_used', { config: req.config.id, pipeline: req.config.pipeline, streaming: true })
+    if (req.contextPrompt !== undefined) rec.record(`context_prompt_${lang}`, req.contextPrompt)
     await sink.send('stage_start', { stage: 1, name: t('stage1Name', lang), description: t('stage1Description', lang) })
     const stage1Start = Date.now()
 
@@ -65,18 +65,18 @@ export async function streamRun (deps: PipelineDeps, req: StreamRunRequest, sink
     await sink.send('queue_status', { status: 'acquired', message: t('acquired', lang), run_id: runId, wait_time_ms: slot.waitedMs })
 
     if (req.safetyLevel !== 'off') {
-      await rec.state(1, 'safety')
+      rec.state(1, 'safety')
       const check = await inputSafety(deps, { text: req.inputText, level: req.safetyLevel, lang, hits: terms.hits, signal })
-      await rec.record('safety', { stage: 1, hits: terms.hits, checked: check.checked, refusal: check.refusal ?? null, warning: check.warning ?? null })
+      rec.record('safety', { stage: 1, hits: terms.hits, checked: check.checked, refusal: check.refusal ?? null, warning: check.warning ?? null })
       if (check.warning !== undefined) log.warn({ warning: check.warning }, 'stage 1 continued without the context check')
       if (check.refusal !== undefined) return await blocked(sink, rec, runId, check.refusal, log)
     }
     // The text passed on is the student's own, never the safety model's echo of it.
-    await rec.record('stage1_output', req.inputText)
+    rec.record('stage1_output', req.inputText)
     await sink.send('stage_complete', { stage: 1, text: req.inputText, duration_ms: Date.now() - stage1Start })
 
     await sink.send('stage_start', { stage: 2, name: t('stage2Name', lang), description: t('stage2Description', lang) })
-    await rec.state(2, 'interception')
+    rec.state(2, 'interception')
     const stage2Start = Date.now()
     let accumulated = ''
     let count = 0
@@ -94,8 +94,8 @@ export async function streamRun (deps: PipelineDeps, req: StreamRunRequest, sink
       }
     })
     slot.release()
-    await rec.record('interception', result.text, { model: result.model, chunks: result.chunks })
-    await rec.state(2, 'done')
+    rec.record('interception', result.text, { model: result.model, chunks: result.chunks })
+    rec.state(2, 'done')
     await sink.send('complete', {
       stage: 2, final_text: accumulated, char_count: accumulated.length, chunk_count: count, run_id: runId, duration_ms: Date.now() - stage2Start, model: result.model
     })
@@ -103,7 +103,7 @@ export async function streamRun (deps: PipelineDeps, req: StreamRunRequest, sink
     return { status: 'completed' }
   } catch (err) {
     const e = toAppError(err)
-    await rec.record('error', { code: e.code, message: e.message })
+    rec.record('error', { code: e.code, message: e.message })
     if (signal.aborted && e.code !== 'SHUTTING_DOWN') {
       log.info({ reason: e.code }, 'run aborted: client left')
       return { status: 'aborted', code: 'ABORTED' }
@@ -120,7 +120,7 @@ export async function streamRun (deps: PipelineDeps, req: StreamRunRequest, sink
 
 async function blocked (sink: EventSink, rec: RunRecorder, runId: string, r: Refusal, log: Logger): Promise<RunOutcome> {
   log.info({ category: r.category }, 'stage 1 blocked the input')
-  await rec.record('safety', { stage: 1, blocked: true, category: r.category, terms: r.terms, reason: r.reason })
+  rec.record('safety', { stage: 1, blocked: true, category: r.category, terms: r.terms, reason: r.reason })
   await sink.send('blocked', { stage: 1, reason: r.reason, message: r.message, run_id: runId, code: 'BLOCKED', category: r.category, terms: r.terms })
   return { status: 'blocked', code: 'BLOCKED' }
 }

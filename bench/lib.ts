@@ -1,0 +1,63 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { performance } from 'node:perf_hooks'
+import { OllamaSimulator, type SimulatorOptions } from '../test/fixtures/ollama-simulator.js'
+import { freePort, waitUp } from '../test/server-process.js'
+
+export const now = (): number => performance.now()
+export const sleep = async (ms: number): Promise<void> => await new Promise((resolve) => setTimeout(resolve, ms))
+
+export function pct (values: number[], p: number): number {
+  if (values.length === 0) return NaN
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number
+}
+
+export interface Rig {
+  /** The server, in its own process, so its memory and CPU are its own. */
+  url: string
+  pid: number
+  sim: OllamaSimulator
+  close: () => Promise<void>
+}
+
+const root = new URL('..', import.meta.url).pathname
+
+/** The server in a child process against a simulator in this one (the clients live here too). */
+export async function rig (env: Record<string, string>, sim: Partial<SimulatorOptions>): Promise<Rig> {
+  const simulator = new OllamaSimulator({ splitWrites: false, ...sim })
+  const simUrl = await simulator.listen()
+  const runsDir = await mkdtemp(join(tmpdir(), 'artsed-bench-'))
+  const port = await freePort()
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'server.ts'], {
+    cwd: root,
+    env: { ...process.env, PORT: String(port), OLLAMA_URL: simUrl, COMFYUI_URL: 'simulated', RUNS_DIR: runsDir, LOG_LEVEL: 'error', RATE_LIMIT_MAX: '0', QUEUE_MAX_WAITING: '20000', ...env },
+    stdio: ['ignore', 'ignore', 'inherit']
+  })
+  const url = `http://127.0.0.1:${port}`
+  if (!await waitUp(url)) throw new Error('the server did not start')
+  return {
+    url,
+    pid: child.pid as number,
+    sim: simulator,
+    close: async () => {
+      child.kill('SIGTERM')
+      await new Promise((resolve) => child.exitCode === null ? child.once('exit', resolve) : resolve(undefined))
+      await simulator.close()
+      await rm(runsDir, { recursive: true, force: true, maxRetries: 5 })
+    }
+  }
+}
+
+/** Resident memory (bytes) and CPU time used so far (ms) of a process, from /proc. */
+export function usage (pid: number): { rss: number, cpuMs: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+  const rss = Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  const ticks = Number(fields[11]) + Number(fields[12])
+  return { rss, cpuMs: ticks * 10 }
+}
