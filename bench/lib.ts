@@ -32,7 +32,9 @@ export async function rig (env: Record<string, string>, sim: Partial<SimulatorOp
   const simUrl = await simulator.listen()
   const runsDir = await mkdtemp(join(tmpdir(), 'artsed-bench-'))
   const port = await freePort()
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'server.ts'], {
+  // BENCH_NODE_ARGS: extra flags for the server process, e.g. --cpu-prof to profile it.
+  const extra = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean)
+  const child: ChildProcess = spawn(process.execPath, [...extra, '--import', 'tsx', 'server.ts'], {
     cwd: root,
     env: { ...process.env, PORT: String(port), OLLAMA_URL: simUrl, COMFYUI_URL: 'simulated', RUNS_DIR: runsDir, LOG_LEVEL: 'error', RATE_LIMIT_MAX: '0', QUEUE_MAX_WAITING: '20000', ...env },
     stdio: ['ignore', 'ignore', 'inherit']

@@ -49,13 +49,32 @@ async function direct (r: Rig, idea: string): Promise<{ ttft: number, arrivals: 
   return { ttft: (arrivals[0] ?? now()) - start, arrivals }
 }
 
+/**
+ * A lean SSE reader for the load: it only notes when each `chunk` event arrives (no JSON
+ * parsing), so the load generator, which shares the machine, costs as little as it can.
+ */
 async function relayed (r: Rig, idea: string): Promise<{ ttft: number, arrivals: number[] }> {
   const arrivals: number[] = []
   const start = now()
-  const c = openSse(r.url, { schema: 'user_defined', input_text: idea, safety_level: 'off' }, { onEvent: (e) => { if (e.event === 'chunk') arrivals.push(now()) } })
-  await c.done
+  const url = `${r.url}/api/schema/pipeline/execute?schema=user_defined&safety_level=off&enable_streaming=true&input_text=${encodeURIComponent(idea)}`
+  await new Promise<void>((resolve, reject) => {
+    http.get(url, { agent: leanAgent }, (res) => {
+      let carry = ''
+      res.setEncoding('utf8')
+      res.on('data', (chunk: string) => {
+        const text = carry + chunk
+        let i = text.indexOf('event: chunk\n')
+        while (i !== -1) { arrivals.push(now()); i = text.indexOf('event: chunk\n', i + 1) }
+        carry = text.slice(-12)
+      })
+      res.on('end', resolve)
+      res.on('error', reject)
+    }).on('error', reject)
+  })
   return { ttft: (arrivals[0] ?? now()) - start, arrivals }
 }
+
+const leanAgent = new http.Agent({ keepAlive: true, maxSockets: Infinity })
 
 let ideaCounter = 0
 /** N streams at once, read directly and through the server: TTFT and per-token delay. */
