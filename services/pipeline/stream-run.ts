@@ -35,19 +35,29 @@ export interface RunOutcome { status: RunStatus, code?: string }
 export async function streamRun (deps: PipelineDeps, req: StreamRunRequest, sink: EventSink, signal: AbortSignal, log: Logger): Promise<RunOutcome> {
   const { runId, lang } = req
   const rec = new RunRecorder(deps.store, runId, log)
-  let slot: Slot | undefined
-  try {
-    await sink.send('connected', { run_id: runId, schema: req.config.id, stages: 2 })
+  // The record starts when the run does work (its slot, a refusal, its end): thousands of
+  // runs waiting in line then cost no disk writes while they wait.
+  let recording = false
+  const startRecord = (): void => {
+    if (recording) return
+    recording = true
     deps.store.create(runId, { config_name: req.config.id, execution_mode: req.executionMode, safety_level: req.safetyLevel, expected_outputs: ['interception'] })
       .catch((err: unknown) => log.warn({ err }, 'could not create the run record'))
     rec.record('input', req.inputText)
     rec.record('config_used', { config: req.config.id, pipeline: req.config.pipeline, streaming: true })
     if (req.contextPrompt !== undefined) rec.record(`context_prompt_${lang}`, req.contextPrompt)
+  }
+  let slot: Slot | undefined
+  try {
+    await sink.send('connected', { run_id: runId, schema: req.config.id, stages: 2 })
     await sink.send('stage_start', { stage: 1, name: t('stage1Name', lang), description: t('stage1Description', lang) })
     const stage1Start = Date.now()
 
     const terms = termCheck(req.inputText, req.safetyLevel, lang)
-    if (terms.refusal !== undefined) return await blocked(sink, rec, runId, terms.refusal, log)
+    if (terms.refusal !== undefined) {
+      startRecord()
+      return await blocked(sink, rec, runId, terms.refusal, log)
+    }
 
     let tickInFlight = false
     slot = await deps.queue.acquire(runId, {
@@ -62,6 +72,7 @@ export async function streamRun (deps: PipelineDeps, req: StreamRunRequest, sink
         }).catch(() => {}).finally(() => { tickInFlight = false })
       }
     })
+    startRecord()
     await sink.send('queue_status', { status: 'acquired', message: t('acquired', lang), run_id: runId, wait_time_ms: slot.waitedMs })
 
     if (req.safetyLevel !== 'off') {
@@ -103,6 +114,7 @@ export async function streamRun (deps: PipelineDeps, req: StreamRunRequest, sink
     return { status: 'completed' }
   } catch (err) {
     const e = toAppError(err)
+    startRecord()
     rec.record('error', { code: e.code, message: e.message })
     if (signal.aborted && e.code !== 'SHUTTING_DOWN') {
       log.info({ reason: e.code }, 'run aborted: client left')
