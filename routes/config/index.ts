@@ -26,35 +26,17 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
   const catalog = fastify.catalog
 
   fastify.get('/pipeline_configs_metadata', async () => ({
-    configs: catalog.interceptionConfigs().map((c) => ({
-      id: c.id,
-      name: bilingual(c.name as Localized),
-      description: bilingual(c.description as Localized | undefined),
-      category: bilingual(c.category as Localized | undefined),
-      pipeline: c.pipeline,
-      display: c.display ?? {},
-      tags: c.tags ?? { en: [], de: [] },
-      audience: c.audience ?? {},
-      media_preferences: c.media_preferences ?? {},
-      meta: c.meta ?? {}
-    }))
+    configs: catalog.interceptionConfigs().map((c) => ({ ...common(c), display: c.display ?? {}, meta: c.meta ?? {} }))
   }))
 
   fastify.get('/pipeline_configs_with_properties', async () => ({
     configs: catalog.interceptionConfigs().map((c) => ({
-      id: c.id,
-      name: bilingual(c.name as Localized),
-      description: bilingual(c.description as Localized | undefined),
-      category: bilingual(c.category as Localized | undefined),
-      pipeline: c.pipeline,
+      ...common(c),
       properties: c.properties ?? [],
       short_description: shortDescription(c),
       icon: c.display?.icon ?? '',
       color: c.display?.color ?? '#888888',
       difficulty: c.display?.difficulty ?? 1,
-      tags: c.tags ?? { en: [], de: [] },
-      audience: c.audience ?? {},
-      media_preferences: c.media_preferences ?? {},
       owner: c.id.startsWith('u_') ? (c.file.split('/')[2] ?? 'user') : 'system'
     })),
     property_pairs: PROPERTY_PAIRS,
@@ -86,6 +68,20 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
       description: pipeline.description ?? ''
     }
   })
+}
+
+/** What both config lists say of a config. */
+function common (c: CatalogConfig): Record<string, unknown> {
+  return {
+    id: c.id,
+    name: bilingual(c.name as Localized),
+    description: bilingual(c.description as Localized | undefined),
+    category: bilingual(c.category as Localized | undefined),
+    pipeline: c.pipeline,
+    tags: c.tags ?? { en: [], de: [] },
+    audience: c.audience ?? {},
+    media_preferences: c.media_preferences ?? {}
+  }
 }
 
 function shortDescription (c: CatalogConfig): { en: string, de: string } {

@@ -1,4 +1,5 @@
-import { AppError, toAppError } from '../errors.js'
+import { AppError } from '../errors.js'
+import { failClosed } from '../safety/fail-closed.js'
 import type { Lang } from '../i18n.js'
 import type { ChatRequest } from '../ollama/client.js'
 import { fillTemplate } from '../catalog/placeholders.js'
@@ -100,12 +101,7 @@ export async function contextCheck (input: ContextCheckInput, deps: ContextCheck
     }, input.signal)
     verdict = parseVerdict(text)
   } catch (err) {
-    const e = toAppError(err)
-    if (e.code === 'ABORTED' || e.code === 'SHUTTING_DOWN' || input.signal.aborted) throw e
-    if (input.level === 'kids' || input.level === 'youth') {
-      throw new AppError('SAFETY_CHECK_FAILED', `The safety check failed, so the run stops (fail-closed for ${input.level}): ${e.message}`, e.statusCode >= 500 ? e.statusCode : 502, { cause_code: e.code }, { cause: e })
-    }
-    return { refusal: undefined, checked: false, warning: `safety check skipped: ${e.message}` }
+    return { refusal: undefined, checked: false, warning: failClosed(err, input.level, input.signal, 'safety check') }
   }
   if (verdict.safe) return { refusal: undefined, checked: true }
   const category = verdict.category === 'other' ? hintCategory(input.hits) : verdict.category

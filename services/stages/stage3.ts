@@ -1,4 +1,5 @@
-import { AppError, toAppError } from '../errors.js'
+import { AppError } from '../errors.js'
+import { failClosed } from '../safety/fail-closed.js'
 import type { Lang } from '../i18n.js'
 import type { ChatRequest } from '../ollama/client.js'
 import { fillTemplate } from '../catalog/placeholders.js'
@@ -90,11 +91,7 @@ export async function preOutput (input: Stage3Input, llm: ModelCaller, p: Stage3
     })
     verdict = parseVerdict(text)
   } catch (err) {
-    const e = toAppError(err)
-    if (e.code === 'ABORTED' || e.code === 'SHUTTING_DOWN' || input.signal.aborted) throw e
-    if (input.level === 'kids' || input.level === 'youth') {
-      throw new AppError('SAFETY_CHECK_FAILED', `The pre-output safety check failed, so the run stops (fail-closed for ${input.level}): ${e.message}`, e.statusCode >= 500 ? e.statusCode : 502, { cause_code: e.code }, { cause: e })
-    }
+    failClosed(err, input.level, input.signal, 'pre-output safety check')
     return { refusal: undefined, positive: translation, negative: undefined, translation, hits: terms, checked: false }
   }
   if (!verdict.safe) {
