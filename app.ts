@@ -14,6 +14,7 @@ import healthRoutes from './routes/health/index.js'
 import queueRoutes from './routes/queue/index.js'
 import configRoutes from './routes/config/index.js'
 import runRoutes from './routes/runs/index.js'
+import uploadRoutes from './routes/uploads/index.js'
 import { isAppError } from './services/errors.js'
 import { pickLang } from './services/i18n.js'
 
@@ -63,4 +64,5 @@ export default async function app (fastify: FastifyInstance, opts: AppOptions): 
   await fastify.register(schemaRoutes)
   await fastify.register(configRoutes)
   await fastify.register(runRoutes)
+  await fastify.register(uploadRoutes)
 }

@@ -42,6 +42,8 @@ export const ConfigSchema = Type.Object({
   CONTEXT_MAX_CHARS: Int(8000, 1, 100_000),
   SSE_PING_MS: Int(15_000, 10, 600_000),
   BODY_LIMIT_BYTES: Int(262_144, 1024, 50 * 1024 * 1024),
+  UPLOAD_MAX_BYTES: Int(10 * 1024 * 1024, 1024, 100 * 1024 * 1024),
+  UPLOAD_MAX_SIDE: Int(1024, 64, 8192),
   RATE_LIMIT_MAX: Int(3000, 0, 10_000_000),
   TRUST_PROXY: Type.Boolean({ default: false }),
   CORS_ORIGINS: Type.String({ default: '' }),

@@ -5,6 +5,8 @@
  */
 export type ErrorCode =
   | 'BAD_REQUEST'
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'PAYLOAD_TOO_LARGE'
   | 'UNKNOWN_SCHEMA'
   | 'BLOCKED'
   | 'QUEUE_FULL'

@@ -1,0 +1,31 @@
+import { join } from 'node:path'
+import multipart from '@fastify/multipart'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { AppError } from '../../services/errors.js'
+import { UploadStore } from '../../services/uploads.js'
+
+/**
+ * `POST /api/media/upload/image` (api.md §5): one multipart `file`, PNG, JPEG or WebP, at most
+ * UPLOAD_MAX_BYTES, scaled down to UPLOAD_MAX_SIDE. Multipart is registered here only, so no
+ * other route accepts it.
+ */
+const routes: FastifyPluginAsyncTypebox = async (fastify) => {
+  const c = fastify.config
+  const store = new UploadStore(join(c.RUNS_DIR, 'uploads'), c.UPLOAD_MAX_SIDE)
+  await fastify.register(multipart, { limits: { fileSize: c.UPLOAD_MAX_BYTES, files: 1, fields: 10, parts: 12 } })
+
+  fastify.post('/api/media/upload/image', { config: { envelope: 'success' } }, async (request, reply) => {
+    if (!request.isMultipart()) throw new AppError('BAD_REQUEST', 'Send the image as multipart/form-data in a field named "file"', 400)
+    const part = await request.file()
+    if (part === undefined || part.fieldname !== 'file') throw new AppError('BAD_REQUEST', 'No field named "file" in the upload', 400)
+    const data = await part.toBuffer().catch((err: { code?: string }) => {
+      if (err.code === 'FST_REQ_FILE_TOO_LARGE') throw new AppError('PAYLOAD_TOO_LARGE', `The image is larger than ${c.UPLOAD_MAX_BYTES} bytes`, 413)
+      throw err
+    })
+    const saved = await store.save(data, part.filename)
+    request.log.info({ image_id: saved.image_id, bytes: saved.file_size_bytes }, 'image uploaded')
+    return await reply.send({ success: true, ...saved })
+  })
+}
+
+export default routes
