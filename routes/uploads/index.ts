@@ -16,12 +16,14 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.post('/api/media/upload/image', { config: { envelope: 'success' } }, async (request, reply) => {
     if (!request.isMultipart()) throw new AppError('BAD_REQUEST', 'Send the image as multipart/form-data in a field named "file"', 400)
-    const part = await request.file()
-    if (part === undefined || part.fieldname !== 'file') throw new AppError('BAD_REQUEST', 'No field named "file" in the upload', 400)
-    const data = await part.toBuffer().catch((err: { code?: string }) => {
+    // A broken multipart body (no boundary, cut off, too many parts) is the client's error.
+    const malformed = (err: { code?: string, message?: string }): never => {
       if (err.code === 'FST_REQ_FILE_TOO_LARGE') throw new AppError('PAYLOAD_TOO_LARGE', `The image is larger than ${c.UPLOAD_MAX_BYTES} bytes`, 413)
-      throw err
-    })
+      throw new AppError('BAD_REQUEST', `The upload could not be read: ${err.message ?? 'malformed multipart body'}`, 400)
+    }
+    const part = await request.file().catch(malformed)
+    if (part === undefined || part.fieldname !== 'file') throw new AppError('BAD_REQUEST', 'No field named "file" in the upload', 400)
+    const data = await part.toBuffer().catch(malformed)
     const saved = await store.save(data, part.filename)
     request.log.info({ image_id: saved.image_id, bytes: saved.file_size_bytes }, 'image uploaded')
     return await reply.send({ success: true, ...saved })

@@ -43,7 +43,7 @@ t.test(`${COUNT} seeded malformed requests: never a 5xx (seed ${SEED})`, async (
     '/api/schema/pipeline/optimize/meta/{w}', '/api/schema/info', '/api/schema/schemas', '/api/schema/chunk-metadata', '/pipeline_configs_metadata',
     '/pipeline_configs_with_properties', '/api/config/{w}/context', '/api/config/{w}/pipeline', '/api/pipeline/{w}/status', '/api/pipeline/{w}/entities',
     '/api/pipeline/{w}/entity/{w}', '/api/pipeline/{w}/file/{w}', '/api/media/{w}/{w}', '/api/media/{w}/{w}/{w}', '/api/media/images/{w}',
-    '/api/queue/status', '/health', '/ready', '/metrics', '/{w}', '/api/{w}/{w}'
+    '/api/media/upload/image', '/api/queue/status', '/health', '/ready', '/metrics', '/{w}', '/api/{w}/{w}'
   ]
   const statuses = new Map<number, number>()
   for (let i = 0; i < COUNT; i++) {
