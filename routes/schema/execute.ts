@@ -76,7 +76,7 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
     try {
       const given = p.optimization_result ?? p.interception_result ?? (p.stage4_only === true ? p.input_text : undefined)
       const r = await fastify.pipeline.execute({
-        runId, config, inputText: p.input_text, contextPrompt: p.context_prompt, safetyLevel: level, executionMode: p.execution_mode ?? 'eco', lang, contextLang: p.context_language ?? 'en', outputConfig: p.output_config, given, seed: p.seed
+        runId, config, inputText: p.input_text, contextPrompt: p.context_prompt, safetyLevel: level, executionMode: p.execution_mode ?? 'eco', lang, contextLang: p.context_language ?? 'en', outputConfig: p.output_config, given, givenIsOptimized: p.optimization_result !== undefined, seed: p.seed
       }, watched.signal, log)
       fastify.metrics.run('json', 'completed')
       return await reply.send({

@@ -4,7 +4,8 @@ import type { Slot } from '../slot-queue.js'
 import type { SafetyLevel } from '../safety/term-filter.js'
 import { isRunId } from '../run-store.js'
 import type { Logger, PipelineDeps } from './deps.js'
-import { mediaStages, modelSlot, RunRecorder, textStages, type MediaOutput, type RunOptions, type Stage2Outcome } from './json-run.js'
+import { RunRecorder } from './recorder.js'
+import { mediaStages, textStages, type MediaOutput, type RunOptions, type Stage2Outcome } from './json-run.js'
 import { optimization, resolveOutput } from './steps.js'
 import { streamRun, type EventSink, type RunOutcome, type StreamRunRequest } from './stream-run.js'
 
@@ -25,6 +26,8 @@ export interface ExecuteRequest extends RunBase {
   outputConfig: string | undefined
   /** A Stage 2 text the client already has: Stage 2 is skipped, the safety stages are not. */
   given: string | undefined
+  /** The given text is already optimized (`optimization_result`): no second optimization. */
+  givenIsOptimized: boolean
   /** Which language of the config's context Stage 2 uses (api.md §2: `context_language`). */
   contextLang: Lang
   seed: number | undefined
@@ -61,7 +64,7 @@ export class PipelineEngine {
     rec.record('config_used', { config: req.config.id, pipeline: req.config.pipeline, output_config: target?.config.id ?? null })
     if (req.contextPrompt !== undefined) rec.record(`context_prompt_${req.lang}`, req.contextPrompt)
     return await this.#withSlot(o, rec, async (slot) => {
-      const text = await textStages(this.deps, { ...o, lang: req.contextLang }, { config: req.config, inputText: req.inputText, contextPrompt: req.contextPrompt, target, given: req.given, rec })
+      const text = await textStages(this.deps, { ...o, lang: req.contextLang }, { config: req.config, inputText: req.inputText, contextPrompt: req.contextPrompt, target, given: req.given, givenIsOptimized: req.givenIsOptimized, rec })
       const steps = ['stage1', ...(req.given === undefined ? ['stage2'] : []), ...(text.optimizationApplied ? ['optimization'] : [])]
       if (target === undefined) return { text, media: undefined, stepsCompleted: steps, executionMs: Date.now() - started }
       const m = await mediaStages(this.deps, o, { text: text.optimized, target, seed: req.seed, rec, releaseModelSlot: () => slot.release() })
@@ -78,7 +81,7 @@ export class PipelineEngine {
     const rec = await this.#begin(req, req.config.id, ['interception'], log)
     rec.record('input', req.inputText)
     return await this.#withSlot(o, rec, async () =>
-      await textStages(this.deps, o, { config: req.config, inputText: req.inputText, contextPrompt: req.contextPrompt, target, given: undefined, rec }))
+      await textStages(this.deps, o, { config: req.config, inputText: req.inputText, contextPrompt: req.contextPrompt, target, given: undefined, givenIsOptimized: false, rec }))
   }
 
   /** `POST /pipeline/stage3-4`: Stage 3 on a Stage 2 text, then Stage 4. */
@@ -125,7 +128,7 @@ export class PipelineEngine {
   async #withSlot<T> (o: RunOptions, rec: RunRecorder, work: (slot: Slot) => Promise<T>): Promise<T> {
     let slot: Slot | undefined
     try {
-      slot = await modelSlot(this.deps, o)
+      slot = await this.deps.queue.acquire(o.runId, { signal: o.signal })
       return await work(slot)
     } catch (err) {
       const e = err as { code?: string, message?: string }

@@ -1,7 +1,6 @@
 import { AppError } from '../errors.js'
 import type { Lang } from '../i18n.js'
 import type { CatalogConfig } from '../catalog/catalog.js'
-import type { Slot } from '../slot-queue.js'
 import type { SafetyLevel } from '../safety/term-filter.js'
 import { termCheck, type Refusal } from '../stages/stage1.js'
 import type { Logger, PipelineDeps } from './deps.js'
@@ -39,19 +38,13 @@ export interface Stage2Outcome { interception: string, optimized: string, optimi
 export async function textStages (
   deps: PipelineDeps,
   o: RunOptions,
-  a: { config: CatalogConfig, inputText: string, contextPrompt: string | undefined, target: OutputTarget | undefined, given: string | undefined, rec: RunRecorder }
+  a: { config: CatalogConfig, inputText: string, contextPrompt: string | undefined, target: OutputTarget | undefined, given: string | undefined, givenIsOptimized: boolean, rec: RunRecorder }
 ): Promise<Stage2Outcome> {
   const t0 = Date.now()
-  const terms = termCheck(a.inputText, o.safetyLevel, o.lang)
-  if (terms.refusal !== undefined) {
-    a.rec.record('safety', { stage: 1, blocked: true, category: terms.refusal.category, terms: terms.refusal.terms })
-    throw new BlockedError(1, terms.refusal)
-  }
-  if (o.safetyLevel !== 'off') {
-    const check = await inputSafety(deps, { text: a.inputText, level: o.safetyLevel, lang: o.lang, hits: terms.hits, signal: o.signal })
-    a.rec.record('safety', { stage: 1, hits: terms.hits, checked: check.checked, refusal: check.refusal ?? null, warning: check.warning ?? null })
-    if (check.refusal !== undefined) throw new BlockedError(1, check.refusal)
-  }
+  await stage1(deps, o, a.inputText, a.rec)
+  // A Stage 2 text the client brings is checked too: by Stage 3 when there is a media output,
+  // else here, with the input's own rules.
+  if (a.given !== undefined && a.target === undefined) await stage1(deps, o, a.given, a.rec)
   a.rec.record('stage1_output', a.inputText)
   const t1 = Date.now()
   let text = a.given
@@ -63,9 +56,23 @@ export async function textStages (
     model = result.model
     a.rec.record('interception', text, { model })
   }
-  const opt = await optimization(deps, { target: a.target, text, signal: o.signal })
+  const opt = a.givenIsOptimized ? { applied: false, text } : await optimization(deps, { target: a.target, text, signal: o.signal })
   if (opt.applied) a.rec.record('optimization', opt.text)
   return { interception: text, optimized: opt.text, optimizationApplied: opt.applied, model, stage1Ms: t1 - t0, stage2Ms: Date.now() - t1 }
+}
+
+/** Stage 1 on one text: the fast filter, then the model's context check. Throws BlockedError. */
+async function stage1 (deps: PipelineDeps, o: RunOptions, text: string, rec: RunRecorder): Promise<void> {
+  const terms = termCheck(text, o.safetyLevel, o.lang)
+  if (terms.refusal !== undefined) {
+    rec.record('safety', { stage: 1, blocked: true, category: terms.refusal.category, terms: terms.refusal.terms })
+    throw new BlockedError(1, terms.refusal)
+  }
+  if (o.safetyLevel === 'off') return
+  const check = await inputSafety(deps, { text, level: o.safetyLevel, lang: o.lang, hits: terms.hits, signal: o.signal })
+  rec.record('safety', { stage: 1, hits: terms.hits, checked: check.checked, refusal: check.refusal ?? null, warning: check.warning ?? null })
+  if (check.warning !== undefined) o.log.warn({ warning: check.warning }, 'stage 1 continued without the context check')
+  if (check.refusal !== undefined) throw new BlockedError(1, check.refusal)
 }
 
 /**
@@ -125,10 +132,3 @@ export async function mediaStages (
 function mediaRouteType (mediaType: string): string {
   return mediaType === 'p5' ? 'p5' : mediaType
 }
-
-/** Takes a model slot for the run; the caller releases it (idempotent) on every path. */
-export async function modelSlot (deps: PipelineDeps, o: RunOptions): Promise<Slot> {
-  return await deps.queue.acquire(o.runId, { signal: o.signal })
-}
-
-export { RunRecorder }

@@ -91,6 +91,18 @@ t.test('Stage 1 refusal of a JSON run is a 403 with the documented body', async 
   t.match(stage2.body, { success: false, blocked_at_stage: 1, safety_level: 'kids' })
 })
 
+t.test('a text the client brings: optimization_result skips Stage 2 and the optimization, never the safety stages', async (t) => {
+  const s = await startServer()
+  t.teardown(s.close)
+  const res = await post(`${s.url}/api/schema/pipeline/execute`, { schema: 'overdrive', input_text: 'ein Haus', optimization_result: 'a small red house by a lake', seed: 3 })
+  t.equal(res.status, 200)
+  t.same(res.body.steps_completed, ['stage1', 'stage3', 'stage4'])
+  t.equal(res.body.final_output, 'a small red house by a lake')
+  t.match((s.comfy.submitted[0] as Record<string, { inputs: Record<string, unknown> }>)['3']?.inputs.text, 'a small red house by a lake')
+  const blocked = await post(`${s.url}/api/schema/pipeline/execute`, { schema: 'overdrive', input_text: 'ein Haus', optimization_result: 'a house covered in blood' })
+  t.equal(blocked.body.media_output.status, 'blocked', 'Stage 3 still checks it')
+})
+
 t.test('the telephone config really chains in the JSON run', async (t) => {
   const s = await startServer()
   t.teardown(s.close)
