@@ -2,6 +2,9 @@ import { randomUUID } from 'node:crypto'
 import { Pool, WebSocket, type Dispatcher, type MessageEvent } from 'undici'
 import { AppError } from '../errors.js'
 
+/** Submitting only queues the job; ComfyUI answers at once unless it is in trouble. */
+const SUBMIT_TIMEOUT_MS = 30_000
+
 export interface ComfyFile { filename: string, subfolder: string, type: string }
 export interface ComfyResult { promptId: string, files: Array<ComfyFile & { data: Buffer }>, progress: 'websocket' | 'polling' }
 
@@ -49,9 +52,13 @@ export class ComfyUiClient {
     const ws = this.#websocket ? await this.#openSocket(clientId, combined) : undefined
     let promptId: string | undefined
     try {
-      const submitted = await this.#json('POST', '/prompt', { prompt: workflow, client_id: clientId }, combined) as { prompt_id?: string, error?: unknown, node_errors?: unknown }
+      // The submit is not cut by the caller's signal: a job ComfyUI queued while its answer
+      // was cut off would run for nobody, since only its prompt_id lets us take it off again.
+      // It has its own short timeout; a caller that left meanwhile is handled right after.
+      const submitted = await this.#json('POST', '/prompt', { prompt: workflow, client_id: clientId }, AbortSignal.any([timeout, AbortSignal.timeout(SUBMIT_TIMEOUT_MS)])) as { prompt_id?: string, error?: unknown, node_errors?: unknown }
       if (typeof submitted.prompt_id !== 'string') throw new AppError('UPSTREAM_BAD_RESPONSE', 'ComfyUI accepted the workflow without a prompt_id', 502)
       promptId = submitted.prompt_id
+      if (combined.aborted) throw combined.reason
       if (ws !== undefined) await this.#waitSocket(ws, promptId, combined)
       const entry = await this.#waitHistory(promptId, combined, ws === undefined ? this.#pollMs : 100)
       const files: ComfyResult['files'] = []
