@@ -2,14 +2,9 @@ import { randomUUID } from 'node:crypto'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { localize, pickLang, t, type Localized } from '../../services/i18n.js'
-import { toAppError } from '../../services/errors.js'
-import { BlockedError } from '../../services/pipeline/engine.js'
-import { userMessage } from '../../services/pipeline/error-messages.js'
+import { answerRun, RETRY_AFTER_S, type Envelope } from './answer.js'
 import type { SafetyLevel } from '../../services/safety/term-filter.js'
 import { ErrorBody, executeBody, executeParams, type ExecuteBody, type ExecuteParams } from './schemas.js'
-
-/** How long a client refused for a full queue should wait before trying again, in seconds. */
-export const RETRY_AFTER_S = 30
 
 export function safetyLevelOf (value: string | undefined, fallback: SafetyLevel): SafetyLevel {
   return (value === 'open' ? 'adult' : value ?? fallback) as SafetyLevel
@@ -67,19 +62,19 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
     if (p.output_config !== undefined && fastify.catalog.outputConfig(p.output_config) === undefined) {
       return await reply.code(404).send({ status: 'error', error: t('unknownOutput', lang, { id: p.output_config }), code: 'UNKNOWN_SCHEMA' })
     }
-    if (!fastify.queue.admits()) return await queueFull(reply, lang)
-
     const runId = randomUUID()
     const log = request.log.child({ run_id: runId })
     const level = safetyLevelOf(p.safety_level, 'kids')
-    const watched = fastify.watchRequest(reply)
-    try {
+    const envelope: Envelope = {
+      fail: (error, code) => ({ status: 'error', error, code, run_id: runId }),
+      blocked: (err) => ({ status: 'error', schema: config.id, error: err.message, code: 'BLOCKED', metadata: { stage: 'pre_interception', category: err.refusal.category, terms: err.refusal.terms }, run_id: runId })
+    }
+    return await answerRun(fastify, reply, { lang, envelope, log }, async (signal) => {
       const given = p.optimization_result ?? p.interception_result ?? (p.stage4_only === true ? p.input_text : undefined)
       const r = await fastify.pipeline.execute({
         runId, config, inputText: p.input_text, contextPrompt: p.context_prompt, safetyLevel: level, executionMode: p.execution_mode ?? 'eco', lang, contextLang: p.context_language ?? 'en', outputConfig: p.output_config, given, givenIsOptimized: p.optimization_result !== undefined, seed: p.seed
-      }, watched.signal, log)
-      fastify.metrics.run('json', 'completed')
-      return await reply.send({
+      }, signal, log)
+      return {
         status: 'success',
         run_id: runId,
         schema: config.id,
@@ -99,21 +94,8 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
           stage2_time_ms: r.text.stage2Ms
         },
         ...(r.media === undefined ? {} : { media_output: r.media })
-      })
-    } catch (err) {
-      fastify.metrics.run('json', err instanceof BlockedError ? 'blocked' : watched.signal.aborted ? 'aborted' : 'error')
-      if (err instanceof BlockedError) {
-        return await reply.code(403).send({ status: 'error', schema: config.id, error: err.message, code: 'BLOCKED', metadata: { stage: 'pre_interception', category: err.refusal.category, terms: err.refusal.terms }, run_id: runId })
       }
-      const e = toAppError(err)
-      // Nobody reads this answer any more; 499 (nginx's "client closed request") marks it in the log.
-      if (watched.signal.aborted && e.code === 'ABORTED') return await reply.code(499).send({ status: 'error', error: e.message, code: 'ABORTED' })
-      if (e.code === 'QUEUE_FULL') reply.header('Retry-After', String(RETRY_AFTER_S))
-      log.info({ code: e.code, detail: e.message }, 'JSON run failed')
-      return await reply.code(e.statusCode >= 400 && e.statusCode < 600 && e.statusCode !== 499 ? e.statusCode : 500).send({ status: 'error', error: userMessage(e, lang), code: e.code, run_id: runId })
-    } finally {
-      watched.cleanup()
-    }
+    })
   }
 }
 

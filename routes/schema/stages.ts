@@ -1,13 +1,12 @@
 import { randomUUID } from 'node:crypto'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyReply } from 'fastify'
 import { Type } from '@sinclair/typebox'
-import { pickLang, t, type Lang } from '../../services/i18n.js'
-import { toAppError } from '../../services/errors.js'
+import { pickLang, t } from '../../services/i18n.js'
 import { BlockedError } from '../../services/pipeline/engine.js'
-import { userMessage } from '../../services/pipeline/error-messages.js'
 import { isRunId } from '../../services/run-store.js'
-import { RETRY_AFTER_S, safetyLevelOf } from './execute.js'
+import { answerRun, type Envelope } from './answer.js'
+import { safetyLevelOf } from './execute.js'
 import { FailBody, optimizeBody, stage2Body, stage34Body } from './schemas.js'
 
 /** Tells the error handler to answer in the `{success: false, error, code}` envelope. */
@@ -21,26 +20,11 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
   const fail = async (reply: FastifyReply, status: number, error: string, code: string, extra: Record<string, unknown> = {}) =>
     await reply.code(status).send({ success: false, error, code, ...extra })
 
-  /** Runs `work` with a client-gone signal; maps refusals and failures to the envelope. */
-  async function guarded (request: FastifyRequest, reply: FastifyReply, lang: Lang, level: string, work: (signal: AbortSignal) => Promise<unknown>) {
-    if (!fastify.queue.admits()) return await fail(reply.header('Retry-After', String(RETRY_AFTER_S)), 503, t('queueFull', lang), 'QUEUE_FULL')
-    const watched = fastify.watchRequest(reply)
-    try {
-      const result = await work(watched.signal)
-      fastify.metrics.run('json', 'completed')
-      return await reply.send(result)
-    } catch (err) {
-      fastify.metrics.run('json', err instanceof BlockedError ? 'blocked' : watched.signal.aborted ? 'aborted' : 'error')
-      if (err instanceof BlockedError) return await fail(reply, 403, err.message, 'BLOCKED', { blocked_at_stage: err.stage, safety_level: level, category: err.refusal.category, terms: err.refusal.terms })
-      const e = toAppError(err)
-      if (watched.signal.aborted && e.code === 'ABORTED') return await fail(reply, 499, e.message, 'ABORTED')
-      if (e.code === 'QUEUE_FULL') reply.header('Retry-After', String(RETRY_AFTER_S))
-      request.log.info({ code: e.code, detail: e.message }, 'stage route failed')
-      return await fail(reply, e.statusCode >= 400 && e.statusCode < 600 && e.statusCode !== 499 ? e.statusCode : 500, userMessage(e, lang), e.code)
-    } finally {
-      watched.cleanup()
-    }
-  }
+  /** The stage routes' envelope; a refusal names the stage and the level. */
+  const envelope = (level: string): Envelope => ({
+    fail: (error, code) => ({ success: false, error, code }),
+    blocked: (err) => ({ success: false, error: err.message, code: 'BLOCKED', blocked_at_stage: err.stage, safety_level: level, category: err.refusal.category, terms: err.refusal.terms })
+  })
 
   fastify.post('/api/schema/pipeline/stage2', { config: SUCCESS_ENVELOPE, schema: { body: stage2Body(limits), response: fails } }, async (request, reply) => {
     const p = request.body
@@ -51,9 +35,10 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
     if (p.input_text.trim() === '') return await fail(reply, 400, t('emptyInput', lang), 'BAD_REQUEST')
     const level = safetyLevelOf(p.safety_level, 'kids')
     const runId = randomUUID()
+    const log = request.log.child({ run_id: runId })
     const started = Date.now()
-    return await guarded(request, reply, lang, level, async (signal) => {
-      const r = await fastify.pipeline.stage2({ runId, config, inputText: p.input_text, contextPrompt: p.context_prompt, outputConfig: p.output_config, safetyLevel: level, executionMode: p.execution_mode ?? 'eco', lang }, signal, request.log.child({ run_id: runId }))
+    return await answerRun(fastify, reply, { lang, envelope: envelope(level), log }, async (signal) => {
+      const r = await fastify.pipeline.stage2({ runId, config, inputText: p.input_text, contextPrompt: p.context_prompt, outputConfig: p.output_config, safetyLevel: level, executionMode: p.execution_mode ?? 'eco', lang }, signal, log)
       return {
         success: true,
         stage2_result: r.optimized,
@@ -76,9 +61,10 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
     if (p.run_id !== undefined && !isRunId(p.run_id)) return await fail(reply, 400, t('badRunId', lang), 'BAD_REQUEST')
     const level = safetyLevelOf(p.safety_level, 'kids')
     const runId = p.run_id ?? randomUUID()
+    const log = request.log.child({ run_id: runId })
     const started = Date.now()
-    return await guarded(request, reply, lang, level, async (signal) => {
-      const r = await fastify.pipeline.stage34({ runId, text: p.stage2_result, outputConfig: p.output_config, seed: p.seed, safetyLevel: level, executionMode: 'eco', lang }, signal, request.log.child({ run_id: runId }))
+    return await answerRun(fastify, reply, { lang, envelope: envelope(level), log }, async (signal) => {
+      const r = await fastify.pipeline.stage34({ runId, text: p.stage2_result, outputConfig: p.output_config, seed: p.seed, safetyLevel: level, executionMode: 'eco', lang }, signal, log)
       if (r.media.status === 'blocked') throw new BlockedError(3, { category: 'other', terms: [], reason: r.media.reason, message: r.media.message })
       return { success: true, media_output: r.media, stage3_result: r.stage3, run_id: runId, execution_time_ms: Date.now() - started, stage3_time_ms: r.stage3Ms, stage4_time_ms: r.stage4Ms }
     })
@@ -102,7 +88,7 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
     const lang = pickLang(p.user_language, request.headers['accept-language'])
     if (fastify.catalog.outputConfig(p.output_config) === undefined) return await fail(reply, 404, t('unknownOutput', lang, { id: p.output_config }), 'UNKNOWN_SCHEMA')
     const started = Date.now()
-    return await guarded(request, reply, lang, 'n/a', async (signal) => {
+    return await answerRun(fastify, reply, { lang, envelope: envelope('n/a'), log: request.log }, async (signal) => {
       const r = await fastify.pipeline.optimize({ runId: randomUUID(), text: p.input_text, outputConfig: p.output_config }, signal)
       return { success: true, optimized_prompt: r.text, optimization_applied: r.applied, estimated_duration_seconds: fastify.pipeline.optimizeMeta(p.output_config).seconds, execution_time_ms: Date.now() - started }
     })

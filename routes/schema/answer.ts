@@ -1,0 +1,50 @@
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply } from 'fastify'
+import { t, type Lang } from '../../services/i18n.js'
+import { toAppError } from '../../services/errors.js'
+import { BlockedError } from '../../services/pipeline/engine.js'
+import { userMessage } from '../../services/pipeline/error-messages.js'
+
+/** How long a client refused for a full queue should wait before trying again, in seconds. */
+export const RETRY_AFTER_S = 30
+
+export interface Envelope {
+  /** The error body of this route family: `{status: 'error', ...}` or `{success: false, ...}`. */
+  fail: (error: string, code: string) => Record<string, unknown>
+  /** The 403 body for a refusal. */
+  blocked: (err: BlockedError) => Record<string, unknown>
+}
+
+/**
+ * One JSON run, answered once: admitted or refused with 503 before any work, aborted when
+ * the client leaves or the server shuts down, counted in the metrics, and every failure
+ * mapped to its status and this route family's envelope. The watch is released on every path.
+ */
+export async function answerRun (
+  fastify: FastifyInstance,
+  reply: FastifyReply,
+  a: { lang: Lang, envelope: Envelope, log: FastifyBaseLogger },
+  work: (signal: AbortSignal) => Promise<Record<string, unknown>>
+) {
+  const { lang, envelope } = a
+  if (!fastify.queue.admits()) {
+    return await reply.code(503).header('Retry-After', String(RETRY_AFTER_S)).send(envelope.fail(t('queueFull', lang), 'QUEUE_FULL'))
+  }
+  const watched = fastify.watchRequest(reply)
+  try {
+    const result = await work(watched.signal)
+    fastify.metrics.run('json', 'completed')
+    return await reply.send(result)
+  } catch (err) {
+    fastify.metrics.run('json', err instanceof BlockedError ? 'blocked' : watched.signal.aborted ? 'aborted' : 'error')
+    if (err instanceof BlockedError) return await reply.code(403).send(envelope.blocked(err))
+    const e = toAppError(err)
+    // Nobody reads this answer any more; 499 (nginx's "client closed request") marks it in the log.
+    if (watched.signal.aborted && e.code === 'ABORTED') return await reply.code(499).send(envelope.fail(e.message, 'ABORTED'))
+    if (e.code === 'QUEUE_FULL') reply.header('Retry-After', String(RETRY_AFTER_S))
+    a.log.info({ code: e.code, detail: e.message }, 'run failed')
+    const status = e.statusCode >= 400 && e.statusCode < 600 && e.statusCode !== 499 ? e.statusCode : 500
+    return await reply.code(status).send(envelope.fail(userMessage(e, lang), e.code))
+  } finally {
+    watched.cleanup()
+  }
+}
