@@ -1,4 +1,4 @@
-import { mkdir, open, readFile, readdir, rename, rm } from 'node:fs/promises'
+import { mkdir, open, readFile, readdir, rename, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { AppError } from './errors.js'
 
@@ -135,10 +135,11 @@ export class RunStore {
     return entity
   }
 
-  async setState (runId: string, state: RunState): Promise<void> {
+  /** Sets the run's state; fields left out keep their values (the stage reached stays). */
+  async setState (runId: string, state: Partial<RunState>): Promise<void> {
     const meta = this.#meta.get(runId)
     if (meta === undefined) return
-    meta.current_state = state
+    meta.current_state = { ...meta.current_state, ...state }
     await this.#chain(runId, async () => await this.#writeMeta(meta))
   }
 
@@ -161,8 +162,10 @@ export class RunStore {
   /** The absolute path of a run's file, or undefined; ids and names are checked, never joined raw. */
   async filePath (runId: string, filename: string): Promise<string | undefined> {
     if (!isRunId(runId) || !isRunFileName(filename)) return undefined
-    const names = await readdir(join(this.dir, runId)).catch(() => [] as string[])
-    return names.includes(filename) ? join(this.dir, runId, filename) : undefined
+    // Both names passed the server's own patterns, so the joined path cannot leave the store.
+    const path = join(this.dir, runId, filename)
+    const info = await stat(path).catch(() => undefined)
+    return info?.isFile() === true ? path : undefined
   }
 
   /** Removes temporary files a crash left behind (they are never referenced). */

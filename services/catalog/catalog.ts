@@ -9,6 +9,8 @@ export interface CatalogConfig extends Config {
 
 /** The loaded, validated catalog: read-only lookups, no I/O. */
 export class Catalog {
+  readonly #systemConfigs = new Map<Stage, CatalogConfig | undefined>()
+
   constructor (
     readonly dir: string,
     readonly chunks: ReadonlyMap<string, Chunk>,
@@ -49,7 +51,11 @@ export class Catalog {
 
   /** The first config of a stage with `meta.system_pipeline` (e.g. the Stage 1 safety prompt). */
   systemConfig (stage: Stage): CatalogConfig | undefined {
-    return [...this.configs.values()].find((c) => this.stageOf(c) === stage && c.meta?.system_pipeline === true)
+    // Asked on every run; the catalog never changes after loading, so look once per stage.
+    if (!this.#systemConfigs.has(stage)) {
+      this.#systemConfigs.set(stage, [...this.configs.values()].find((c) => this.stageOf(c) === stage && c.meta?.system_pipeline === true))
+    }
+    return this.#systemConfigs.get(stage)
   }
 
   /** The first chunk of a config's pipeline: for Stage 2 the prompt template. */

@@ -129,14 +129,16 @@ export class PipelineEngine {
     let slot: Slot | undefined
     try {
       slot = await this.deps.queue.acquire(o.runId, { signal: o.signal })
-      return await work(slot)
+      const result = await work(slot)
+      rec.state(4, 'done')
+      return result
     } catch (err) {
       const e = err as { code?: string, message?: string }
       if (e.code !== 'BLOCKED') rec.record('error', { code: e.code ?? 'INTERNAL_ERROR', message: e.message ?? String(err) })
+      rec.ended(e.code === 'BLOCKED' ? 'blocked' : o.signal.aborted ? 'aborted' : 'error')
       throw err
     } finally {
       slot?.release()
-      rec.state(4, 'done')
       await this.deps.store.finish(o.runId)
     }
   }

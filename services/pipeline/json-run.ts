@@ -104,7 +104,7 @@ export async function mediaStages (
   try {
     const out = await media(deps, { runId: o.runId, target: a.target, prompt: s3.positive, negative: s3.negative, seed: chooseSeed(a.seed), signal: o.signal })
     const first = out.entities[0]
-    const output = a.target.mediaType === 'p5' ? s3.positive : `/api/media/${mediaRouteType(a.target.mediaType)}/${o.runId}`
+    const output = a.target.mediaType === 'p5' ? s3.positive : `/api/media/${a.target.mediaType}/${o.runId}`
     return {
       media: {
         config: a.target.config.id,
@@ -127,8 +127,4 @@ export async function mediaStages (
     a.rec.record('error', { stage: 4, code: e.code, message: e.message })
     return { media: { config: a.target.config.id, status: 'error', media_type: a.target.mediaType, error: e.message, code: e.code }, stage3Ms, stage4Ms: Date.now() - t1, stage3 }
   }
-}
-
-function mediaRouteType (mediaType: string): string {
-  return mediaType === 'p5' ? 'p5' : mediaType
 }

@@ -1,4 +1,4 @@
-import type { RunStore } from '../run-store.js'
+import type { RunState, RunStore } from '../run-store.js'
 import type { Logger } from './deps.js'
 
 /**
@@ -16,7 +16,16 @@ export class RunRecorder {
   }
 
   state (stage: number, step: string): void {
-    this.store.setState(this.runId, { stage, step, progress: `${stage}/4` })
-      .catch((err: unknown) => this.log.warn({ err, step }, 'could not record the run state'))
+    this.#set({ stage, step, progress: `${stage}/4` })
+  }
+
+  /** How the run ended, keeping the stage it reached. */
+  ended (step: 'done' | 'blocked' | 'error' | 'aborted'): void {
+    this.#set({ step })
+  }
+
+  #set (state: Partial<RunState>): void {
+    this.store.setState(this.runId, state)
+      .catch((err: unknown) => this.log.warn({ err, state }, 'could not record the run state'))
   }
 }

@@ -116,6 +116,7 @@ export async function streamRun (deps: PipelineDeps, req: StreamRunRequest, sink
     const e = toAppError(err)
     startRecord()
     rec.record('error', { code: e.code, message: e.message })
+    rec.ended(signal.aborted && e.code !== 'SHUTTING_DOWN' ? 'aborted' : 'error')
     if (signal.aborted && e.code !== 'SHUTTING_DOWN') {
       log.info({ reason: e.code }, 'run aborted: client left')
       return { status: 'aborted', code: 'ABORTED' }
@@ -132,6 +133,7 @@ export async function streamRun (deps: PipelineDeps, req: StreamRunRequest, sink
 
 async function blocked (sink: EventSink, rec: RunRecorder, runId: string, r: Refusal, log: Logger): Promise<RunOutcome> {
   log.info({ category: r.category }, 'stage 1 blocked the input')
+  rec.ended('blocked')
   rec.record('safety', { stage: 1, blocked: true, category: r.category, terms: r.terms, reason: r.reason })
   await sink.send('blocked', { stage: 1, reason: r.reason, message: r.message, run_id: runId, code: 'BLOCKED', category: r.category, terms: r.terms })
   return { status: 'blocked', code: 'BLOCKED' }
