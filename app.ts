@@ -7,6 +7,7 @@ import pipelinePlugin from './plugins/pipeline.js'
 import mediaPlugin, { type MediaPluginOptions } from './plugins/media.js'
 import runsPlugin from './plugins/runs.js'
 import httpPlugin from './plugins/http.js'
+import authPlugin from './plugins/auth.js'
 import metricsPlugin from './plugins/metrics.js'
 import streamsPlugin from './plugins/streams.js'
 import schemaRoutes from './routes/schema/index.js'
@@ -31,6 +32,7 @@ export interface AppOptions extends ConfigPluginOptions, OllamaPluginOptions, Me
 export default async function app (fastify: FastifyInstance, opts: AppOptions): Promise<void> {
   await fastify.register(configPlugin, { ...(opts.env === undefined ? {} : { env: opts.env }) })
   await fastify.register(httpPlugin)
+  await fastify.register(authPlugin)
   await fastify.register(ollamaPlugin, { ...(opts.client === undefined ? {} : { client: opts.client }) })
   await fastify.register(queuePlugin)
   await fastify.register(catalogPlugin)

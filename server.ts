@@ -22,7 +22,7 @@ async function main (): Promise<void> {
 
   const stops: Array<() => Promise<void>> = []
   if (config.OLLAMA_URL === 'simulated') {
-    const { OllamaSimulator } = await import('./test/fixtures/ollama-simulator.js')
+    const { OllamaSimulator } = await import('./simulators/ollama-simulator.js')
     const simulator = new OllamaSimulator({
       models: [...new Set([config.STAGE1_MODEL, config.STAGE2_INTERCEPTION_MODEL, config.STAGE3_MODEL])],
       firstTokenDelayMs: 400,
@@ -33,7 +33,7 @@ async function main (): Promise<void> {
     fastify.log.warn({ simulator: env.OLLAMA_URL }, 'SIMULATED OLLAMA: OLLAMA_URL=simulated, so every model answer comes from the built-in simulator, not from a real model')
   }
   if (config.COMFYUI_URL === 'simulated') {
-    const { ComfyUiSimulator } = await import('./test/fixtures/comfyui-simulator.js')
+    const { ComfyUiSimulator } = await import('./simulators/comfyui-simulator.js')
     const comfy = new ComfyUiSimulator({ renderMs: 1500, pictureSize: 256 })
     env.COMFYUI_URL = await comfy.listen(0)
     stops.push(async () => await comfy.close())

@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
-import { OllamaSimulator, type SimulatorOptions } from '../test/fixtures/ollama-simulator.js'
+import { OllamaSimulator, type SimulatorOptions } from '../simulators/ollama-simulator.js'
 import { freePort, waitUp } from '../test/server-process.js'
 
 export const now = (): number => performance.now()

@@ -47,7 +47,9 @@ export const ConfigSchema = Type.Object({
   RATE_LIMIT_MAX: Int(3000, 0, 10_000_000),
   TRUST_PROXY: Type.Boolean({ default: false }),
   CORS_ORIGINS: Type.String({ default: '' }),
-  SHUTDOWN_GRACE_MS: Int(10_000, 100, 600_000)
+  SHUTDOWN_GRACE_MS: Int(10_000, 100, 600_000),
+  /** Bearer token for the admin routes (room view, run listing, metrics); empty: admin routes are closed. */
+  ADMIN_TOKEN: Type.String({ default: '' })
 })
 
 export type Config = Static<typeof ConfigSchema>

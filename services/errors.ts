@@ -23,6 +23,11 @@ export type ErrorCode =
   | 'UPSTREAM_CLOSED'
   | 'CATALOG_INVALID'
   | 'INTERNAL_ERROR'
+  | 'UNAUTHORIZED'
+  | 'NOT_FOUND'
+  | 'UPSTREAM_TRUNCATED'
+  | 'TOO_MANY_WAITING'
+  | 'OUTPUT_UNAVAILABLE'
 
 export class AppError extends Error {
   readonly statusCode: number

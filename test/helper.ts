@@ -7,8 +7,8 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import app from '../app.js'
 import { logOptions } from '../log-options.js'
-import { OllamaSimulator, type SimulatorOptions } from './fixtures/ollama-simulator.js'
-import { ComfyUiSimulator, type ComfySimOptions } from './fixtures/comfyui-simulator.js'
+import { OllamaSimulator, type SimulatorOptions } from '../simulators/ollama-simulator.js'
+import { ComfyUiSimulator, type ComfySimOptions } from '../simulators/comfyui-simulator.js'
 
 export interface TestServer {
   app: FastifyInstance

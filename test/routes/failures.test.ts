@@ -1,6 +1,6 @@
 import t from 'tap'
 import { eventually, openSse, startServer } from '../helper.js'
-import type { FailureMode } from '../fixtures/ollama-simulator.js'
+import type { FailureMode } from '../../simulators/ollama-simulator.js'
 
 const modes: Array<[FailureMode, string]> = [
   ['http_500', 'UPSTREAM_ERROR'],
@@ -67,7 +67,7 @@ t.test('Ollama down: the server starts, /ready says why, runs fail clearly, and 
   await adult.done
   t.match(adult.events.at(-1)?.data, { code: 'UPSTREAM_UNAVAILABLE' })
 
-  const { OllamaSimulator } = await import('../fixtures/ollama-simulator.js')
+  const { OllamaSimulator } = await import('../../simulators/ollama-simulator.js')
   const back = new OllamaSimulator()
   await back.listen(Number(simUrl.port))
   t.teardown(() => back.close())

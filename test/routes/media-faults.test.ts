@@ -1,6 +1,6 @@
 import t from 'tap'
 import { eventually, startServer } from '../helper.js'
-import { ComfyUiSimulator } from '../fixtures/comfyui-simulator.js'
+import { ComfyUiSimulator } from '../../simulators/comfyui-simulator.js'
 
 const run = async (url: string) => {
   const res = await fetch(`${url}/api/schema/pipeline/execute`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ schema: 'overdrive', input_text: 'ein Haus', safety_level: 'off', user_language: 'en' }) })

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { ComfyUiClient } from '../../services/media/comfyui.js'
-import { ComfyUiSimulator } from '../fixtures/comfyui-simulator.js'
+import { ComfyUiSimulator } from '../../simulators/comfyui-simulator.js'
 import { eventually } from '../helper.js'
 
 const workflow = {

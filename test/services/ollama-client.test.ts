@@ -1,6 +1,6 @@
 import t, { type Test } from 'tap'
 import { OllamaClient } from '../../services/ollama/client.js'
-import { OllamaSimulator, type FailureMode } from '../fixtures/ollama-simulator.js'
+import { OllamaSimulator, type FailureMode } from '../../simulators/ollama-simulator.js'
 import { eventually } from '../helper.js'
 
 const timeouts = { connectMs: 1000, firstTokenMs: 300, idleMs: 300, totalMs: 3000 }
