@@ -37,6 +37,7 @@ export const ConfigSchema = Type.Object({
   QUEUE_MAX_CONCURRENT: Int(3, 1, 1000),
   QUEUE_MAX_WAITING: Int(200, 0, 1_000_000),
   CATALOG_DIR: Type.String({ default: join(projectRoot(), 'catalog'), minLength: 1 }),
+  CATALOG_STRICT: Type.Boolean({ default: false }),
   RUNS_DIR: Type.String({ default: join(projectRoot(), 'runs'), minLength: 1 }),
   INPUT_MAX_CHARS: Int(4000, 1, 100_000),
   CONTEXT_MAX_CHARS: Int(8000, 1, 100_000),

@@ -1,5 +1,6 @@
 import { bilingual, localize, type Lang, type Localized } from '../i18n.js'
 import type { Chunk, Config, Pipeline, Stage } from './schemas.js'
+import type { CatalogProblem } from './loader.js'
 
 export interface CatalogConfig extends Config {
   id: string
@@ -10,6 +11,8 @@ export interface CatalogConfig extends Config {
 /** The loaded, validated catalog: read-only lookups, no I/O. */
 export class Catalog {
   readonly #systemConfigs = new Map<Stage, CatalogConfig | undefined>()
+  #problems: CatalogProblem[] = []
+  #unavailable = new Map<string, string>()
 
   constructor (
     readonly dir: string,
@@ -26,6 +29,17 @@ export class Catalog {
     return 'interception'
   }
 
+  /** Set once by the loader: what was skipped as invalid, and which configs cannot run here. */
+  setProblems (problems: CatalogProblem[], unavailable: Map<string, string>): void {
+    this.#problems = problems
+    this.#unavailable = unavailable
+  }
+
+  get problems (): readonly CatalogProblem[] { return this.#problems }
+
+  /** Why a config that loaded cannot run here, or undefined when it can. */
+  unavailableReason (id: string): string | undefined { return this.#unavailable.get(id) }
+
   /** The configs a student can pick for Stage 2, in display order. */
   interceptionConfigs (): CatalogConfig[] {
     return [...this.configs.values()]
@@ -40,20 +54,41 @@ export class Catalog {
   }
 
   #pickable (config: CatalogConfig): boolean {
-    return this.stageOf(config) === 'interception' && config.meta?.system_pipeline !== true
+    return this.stageOf(config) === 'interception' && config.meta?.system_pipeline !== true && !this.#unavailable.has(config.id)
   }
 
-  /** An output config (Stage 4: which media, on which backend). */
+  /** An output config that can run here (Stage 4: which media, on which backend). */
   outputConfig (id: string): CatalogConfig | undefined {
     const config = this.configs.get(id)
-    return config !== undefined && this.stageOf(config) === 'output' ? config : undefined
+    return config !== undefined && this.stageOf(config) === 'output' && !this.#unavailable.has(id) ? config : undefined
+  }
+
+  /** Every output config that loaded, runnable here or not (for the availability report). */
+  outputConfigs (): CatalogConfig[] {
+    return [...this.configs.values()].filter((c) => this.stageOf(c) === 'output')
+  }
+
+  /**
+   * The chunk an output config renders with: the workshop names it in
+   * `parameters.OUTPUT_CHUNK` (its pipeline then holds only a proxy chunk); otherwise the
+   * last chunk of the pipeline that is not a proxy (older pipelines put a text step first).
+   */
+  outputChunkName (config: CatalogConfig): string | undefined {
+    const named = config.parameters?.OUTPUT_CHUNK
+    if (typeof named === 'string' && named !== '') return named
+    return this.pipelines.get(config.pipeline)?.chunks.findLast((name) => this.chunks.get(name)?.type !== 'proxy_chunk')
+  }
+
+  outputChunk (config: CatalogConfig): Chunk | undefined {
+    const name = this.outputChunkName(config)
+    return name === undefined ? undefined : this.chunks.get(name)
   }
 
   /** The first config of a stage with `meta.system_pipeline` (e.g. the Stage 1 safety prompt). */
   systemConfig (stage: Stage): CatalogConfig | undefined {
     // Asked on every run; the catalog never changes after loading, so look once per stage.
     if (!this.#systemConfigs.has(stage)) {
-      this.#systemConfigs.set(stage, [...this.configs.values()].find((c) => this.stageOf(c) === stage && c.meta?.system_pipeline === true))
+      this.#systemConfigs.set(stage, [...this.configs.values()].find((c) => this.stageOf(c) === stage && c.meta?.system_pipeline === true && !this.#unavailable.has(c.id)))
     }
     return this.#systemConfigs.get(stage)
   }
@@ -82,7 +117,16 @@ export class Catalog {
     }
   }
 
-  counts (): { chunks: number, pipelines: number, configs: number, interception: number } {
-    return { chunks: this.chunks.size, pipelines: this.pipelines.size, configs: this.configs.size, interception: this.interceptionConfigs().length }
+  counts (): { chunks: number, pipelines: number, configs: number, interception: number, outputs: number, unavailable: number, invalid_files: number } {
+    const invalid = new Set(this.#problems.filter((p) => p.kind === 'invalid').map((p) => p.file))
+    return {
+      chunks: this.chunks.size,
+      pipelines: this.pipelines.size,
+      configs: this.configs.size,
+      interception: this.interceptionConfigs().length,
+      outputs: this.outputConfigs().filter((c) => !this.#unavailable.has(c.id)).length,
+      unavailable: this.#unavailable.size,
+      invalid_files: invalid.size
+    }
   }
 }

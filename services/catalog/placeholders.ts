@@ -1,7 +1,16 @@
 /** The placeholders every template may use (pipeline.md); config parameters add their own. */
 export const KNOWN_PLACEHOLDERS = new Set([
-  'INPUT_TEXT', 'PREVIOUS_OUTPUT', 'CONTEXT', 'TASK_INSTRUCTION', 'USER_INPUT', 'TARGET_LANGUAGE'
+  'INPUT_TEXT', 'PREVIOUS_OUTPUT', 'CONTEXT', 'TASK_INSTRUCTION', 'USER_INPUT', 'TARGET_LANGUAGE',
+  // The workshop's interception template leaves room for research notes; this server adds none.
+  'WIKIPEDIA_CONTEXT'
 ])
+
+/** A chunk template as one text: the workshop's `{system, prompt}` form joins its two parts. */
+export function templateText (template: string | { system?: string, prompt?: string } | undefined): string {
+  if (template === undefined) return ''
+  if (typeof template === 'string') return template
+  return [template.system, template.prompt].filter((x) => x !== undefined && x !== '').join('\n\n')
+}
 
 const PATTERN = /\{\{([A-Za-z0-9_]+)\}\}/g
 

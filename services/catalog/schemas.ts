@@ -13,22 +13,33 @@ export const LocalizedSchema = Type.Union([
   Type.Object({ en: Type.Optional(Type.String()), de: Type.Optional(Type.String()) }, Loose)
 ])
 
+/** The chunk types of pipeline.md; a chunk of another type is reported, not guessed at. */
+export const CHUNK_TYPES = ['processing_chunk', 'output_chunk', 'proxy_chunk', 'api_output_chunk', 'text_passthrough'] as const
+
+export const MappingSchema = Type.Object({
+  node_id: Type.Optional(Type.Union([Type.String(), Type.Number()])),
+  field: Type.Optional(Type.String()),
+  source: Type.Optional(Type.String()),
+  default: Type.Optional(Type.Unknown())
+}, Loose)
+
 export const ChunkSchema = Type.Object({
-  name: Type.String({ minLength: 1 }),
+  /** Defaults to the file name (the workshop's proxy chunks carry none). */
+  name: Type.Optional(Type.String({ minLength: 1 })),
   description: Type.Optional(Type.String()),
-  type: Type.Optional(Type.Union([Type.Literal('processing_chunk'), Type.Literal('output_chunk'), Type.Literal('proxy_chunk')])),
-  template: Type.Optional(Type.String()),
+  type: Type.Optional(Type.Union(CHUNK_TYPES.map((t) => Type.Literal(t)))),
+  /** A prompt text, or (the workshop's optimizer chunks) a system text and a prompt text. */
+  template: Type.Optional(Type.Union([Type.String(), Type.Object({ system: Type.Optional(Type.String()), prompt: Type.Optional(Type.String()) }, Loose)])),
   backend_type: Type.Optional(Type.String({ minLength: 1 })),
   model: Type.Optional(Type.String()),
   media_type: Type.Optional(Type.String()),
   parameters: Type.Optional(Bag),
   workflow: Type.Optional(Bag),
-  input_mappings: Type.Optional(Type.Record(Type.String(), Type.Object({
-    node_id: Type.Optional(Type.Union([Type.String(), Type.Number()])),
-    field: Type.Optional(Type.String()),
-    source: Type.Optional(Type.String()),
-    default: Type.Optional(Type.Unknown())
-  }, Loose))),
+  /**
+   * `{node_id, field, default?}`; a list of them (one value into several nodes); or, in
+   * legacy chunks, a plain string.
+   */
+  input_mappings: Type.Optional(Type.Record(Type.String(), Type.Union([MappingSchema, Type.Array(MappingSchema), Type.String()]))),
   meta: Type.Optional(Type.Object({
     optimization_instruction: Type.Optional(Type.String()),
     estimated_duration_seconds: Type.Optional(Type.Union([Type.String(), Type.Number()])),
@@ -39,7 +50,7 @@ export const ChunkSchema = Type.Object({
 }, Loose)
 
 export const PipelineSchema = Type.Object({
-  name: Type.String({ minLength: 1 }),
+  name: Type.Optional(Type.String({ minLength: 1 })),
   description: Type.Optional(Type.String()),
   pipeline_type: Type.Optional(Type.String()),
   pipeline_stage: Type.Optional(Type.Union([Type.String(), Type.Number()])),
@@ -90,7 +101,9 @@ export const ConfigSchema = Type.Object({
   properties: Type.Optional(Type.Array(Type.String()))
 }, Loose)
 
-export type Chunk = Static<typeof ChunkSchema>
-export type Pipeline = Static<typeof PipelineSchema>
+/** A chunk as loaded: its name always set (from the file name when the file has none). */
+export type Chunk = Static<typeof ChunkSchema> & { name: string }
+export type Mapping = Static<typeof MappingSchema>
+export type Pipeline = Static<typeof PipelineSchema> & { name: string }
 export type Config = Static<typeof ConfigSchema>
 export type Stage = Static<typeof StageSchema>

@@ -23,6 +23,7 @@ export function mapWorkflow (chunk: Chunk, values: Record<string, unknown>): Rec
   if (chunk.workflow === undefined) throw new AppError('CATALOG_INVALID', `chunk ${chunk.name} has no ComfyUI workflow`, 500)
   const graph = structuredClone(chunk.workflow) as Record<string, Record<string, unknown>>
   for (const [key, mapping] of Object.entries(chunk.input_mappings ?? {})) {
+    if (typeof mapping === 'string' || Array.isArray(mapping)) continue
     const value = values[key] ?? mapping.default
     if (value === undefined || mapping.node_id === undefined || mapping.field === undefined) continue
     const node = graph[String(mapping.node_id)]
@@ -42,7 +43,8 @@ export class ComfyUiBackend implements MediaBackend {
   constructor (readonly client: ComfyUiClient) {}
 
   async generate (req: MediaRequest): Promise<MediaResult> {
-    const negative = [req.chunk.input_mappings?.negative_prompt?.default, req.negativePrompt].filter((x): x is string => typeof x === 'string' && x !== '').join(', ')
+    const mapped = req.chunk.input_mappings?.negative_prompt
+    const negative = [typeof mapped === 'object' && !Array.isArray(mapped) ? mapped.default : undefined, req.negativePrompt].filter((x): x is string => typeof x === 'string' && x !== '').join(', ')
     const workflow = mapWorkflow(req.chunk, { prompt: req.prompt, negative_prompt: negative === '' ? undefined : negative, seed: req.seed })
     const result = await this.client.run(workflow, req.signal)
     const mediaType = req.chunk.media_type ?? req.chunk.meta?.media_type ?? 'image'

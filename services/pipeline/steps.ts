@@ -3,6 +3,7 @@ import { AppError } from '../errors.js'
 import type { Lang } from '../i18n.js'
 import type { CatalogConfig } from '../catalog/catalog.js'
 import type { Chunk } from '../catalog/schemas.js'
+import { templateText } from '../catalog/placeholders.js'
 import type { SafetyLevel, TermHit } from '../safety/term-filter.js'
 import { contextCheck, type ContextCheckResult } from '../stages/stage1.js'
 import { interceptionMessages, recursionLanguages, withTargetLanguage } from '../stages/stage2.js'
@@ -18,6 +19,12 @@ const FALLBACK_SAFETY_INSTRUCTION = 'You check whether a text a student typed ma
 const FALLBACK_SAFETY_TEMPLATE = '{{TASK_INSTRUCTION}}\n\nAudience:\n{{CONTEXT}}\n\nWord-filter hints (may be false alarms):\n{{PREVIOUS_OUTPUT}}\n\nText to judge:\n{{INPUT_TEXT}}'
 const FALLBACK_TRANSLATE_TEMPLATE = 'Translate the following text into {{TARGET_LANGUAGE}}. If it already is in {{TARGET_LANGUAGE}}, return it unchanged. Answer with the translation only.\n\nText:\n{{INPUT_TEXT}}'
 
+/** A chunk's template as one text, or undefined when it has none. */
+function textOf (chunk: Chunk | undefined): string | undefined {
+  const text = templateText(chunk?.template)
+  return text === '' ? undefined : text
+}
+
 /** Stage 1 (b), with the prompt of the catalog's `pre_interception` system config. */
 export async function inputSafety (deps: PipelineDeps, a: { text: string, level: SafetyLevel, lang: Lang, hits: TermHit[], signal: AbortSignal }): Promise<ContextCheckResult> {
   const { catalog, models } = deps
@@ -27,7 +34,7 @@ export async function inputSafety (deps: PipelineDeps, a: { text: string, level:
     llm: deps.llm,
     model: resolveModel(models, chunk?.model, 'STAGE1_MODEL', system?.meta?.model_override),
     instruction: system === undefined ? FALLBACK_SAFETY_INSTRUCTION : catalog.contextOf(system, 'en'),
-    template: chunk?.template ?? FALLBACK_SAFETY_TEMPLATE,
+    template: textOf(chunk) ?? FALLBACK_SAFETY_TEMPLATE,
     request: ollamaOptions(catalog, system, chunk)
   })
 }
@@ -50,12 +57,12 @@ export async function interception (
   const languages = recursionLanguages(a.config.parameters, a.lang)
   let text = a.input
   for (const language of languages.slice(0, -1)) {
-    const step = interceptionMessages({ template: chunk?.template, context: withTargetLanguage(context, language), input: text })
+    const step = interceptionMessages({ template: textOf(chunk), context: withTargetLanguage(context, language), input: text })
     text = (await llm.chat({ model, messages: step, ...request }, a.signal)).text
     a.log.debug({ language, text }, 'telephone step')
   }
   const last = languages.at(-1)
-  const messages = interceptionMessages({ template: chunk?.template, context: last === undefined ? context : withTargetLanguage(context, last), input: text })
+  const messages = interceptionMessages({ template: textOf(chunk), context: last === undefined ? context : withTargetLanguage(context, last), input: text })
   a.log.debug({ messages }, 'stage 2 prompt')
   const stream = llm.chatStream({ model, messages, ...request }, a.signal)
   let out = ''
@@ -107,8 +114,8 @@ export async function preOutputSafety (deps: PipelineDeps, a: { text: string, le
   const [translate, check] = (pipeline?.chunks ?? []).map((name) => catalog.chunks.get(name))
   return await preOutput(a, deps.llm, {
     model: resolveModel(models, translate?.model, 'STAGE3_MODEL', system?.meta?.model_override),
-    translateTemplate: translate?.template ?? FALLBACK_TRANSLATE_TEMPLATE,
-    checkTemplate: check?.template ?? FALLBACK_SAFETY_TEMPLATE,
+    translateTemplate: textOf(translate) ?? FALLBACK_TRANSLATE_TEMPLATE,
+    checkTemplate: textOf(check) ?? FALLBACK_SAFETY_TEMPLATE,
     instruction: system === undefined ? FALLBACK_SAFETY_INSTRUCTION : catalog.contextOf(system, 'en'),
     request: ollamaOptions(catalog, system, translate)
   })

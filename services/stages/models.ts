@@ -24,7 +24,9 @@ export interface StageModels {
 export function resolveModel (models: StageModels, chunkModel: string | undefined, fallback: keyof StageModels, override?: string | null): string {
   let name = override ?? chunkModel ?? fallback
   if (Object.hasOwn(models, name)) name = models[name as keyof StageModels]
-  if (name === '') name = models[fallback]
+  // An alias this server does not define (the workshop has more, e.g. STAGE2_OPTIMIZATION_MODEL)
+  // is never a model name Ollama knows: the stage's own model stands in.
+  if (name === '' || /^[A-Z][A-Z0-9_]*$/.test(name)) name = models[fallback]
   if (name.startsWith('local/')) return name.slice('local/'.length)
   const provider = /^([a-z][a-z0-9_-]*)\/(.+)$/.exec(name)
   if (provider !== null && ['openai', 'openrouter', 'anthropic', 'mistral', 'bedrock'].includes(provider[1] as string)) {

@@ -47,20 +47,20 @@ async function brokenCopy (t: Test, file: string, content: string): Promise<stri
   return dir
 }
 
-t.test('a malformed file is refused, naming the file and the field', async (t) => {
+t.test('in strict mode a malformed file is refused, naming the file and the field', async (t) => {
   const cases: Array<[string, string, RegExp]> = [
     ['configs/interception/bad.json', '{"pipeline": 42, "name": "x"}', /configs\/interception\/bad\.json: \/pipeline: /],
     ['configs/interception/bad.json', '{"pipeline": "text_transformation"}', /configs\/interception\/bad\.json: \/name: /],
     ['configs/interception/bad.json', '{"pipeline": "nope", "name": "x"}', /configs\/interception\/bad\.json: \/pipeline: unknown pipeline "nope"/],
     ['configs/interception/bad.json', '{"pipeline": "text_transformation", "name": "x", "meta": {"stage": "sideways"}}', /bad\.json: \/meta\/stage: /],
     ['configs/interception/bad.json', '{ not json', /bad\.json: \(file\): not valid JSON/],
-    ['chunks/bad.json', '{"name": "bad", "template": "{{INPUT_TEXT}} {{TYPO}}"}', /chunks\/bad: \/template: unknown placeholder \{\{TYPO\}\}/],
-    ['pipelines/bad.json', '{"name": "bad", "chunks": ["ghost"]}', /pipelines\/bad: \/chunks\/0: unknown chunk "ghost"/],
+    ['chunks/bad.json', '{"name": "bad", "template": "{{INPUT_TEXT}} {{TYPO}}"}', /chunks\/bad\.json: \/template: unknown placeholder \{\{TYPO\}\}/],
+    ['pipelines/bad.json', '{"name": "bad", "chunks": ["ghost"]}', /pipelines\/bad\.json: \/chunks\/0: unknown chunk "ghost"/],
     ['chunks/dup.json', '{"name": "manipulate"}', /\/name: duplicate chunk "manipulate", also defined in chunks\/(dup|manipulate)\.json/]
   ]
   for (const [file, content, message] of cases) {
     const dir = await brokenCopy(t, file, content)
-    const err = await loadCatalog(dir).then(() => undefined, (e: unknown) => e)
+    const err = await loadCatalog(dir, { strict: true }).then(() => undefined, (e: unknown) => e)
     t.ok(err instanceof CatalogError, `${file} is refused`)
     t.match((err as Error).message, message, content)
   }
@@ -70,8 +70,8 @@ t.test('templates are filled in one pass', async (t) => {
   t.equal(fillTemplate('A {{INPUT_TEXT}} B {{CONTEXT}}', { INPUT_TEXT: '{{CONTEXT}}', CONTEXT: 'c' }), 'A {{CONTEXT}} B c')
 })
 
-t.test('a ComfyUI mapping into a node the workflow lacks is a load error', async (t) => {
+t.test('a ComfyUI mapping into a node the workflow lacks is a load error in strict mode', async (t) => {
   const dir = await brokenCopy(t, 'chunks/bad_output.json', JSON.stringify({ name: 'bad_output', type: 'output_chunk', backend_type: 'comfyui', workflow: { 1: { class_type: 'SaveImage', inputs: {} } }, input_mappings: { prompt: { node_id: '7', field: 'inputs.text' } } }))
-  const err = await loadCatalog(dir).then(() => undefined, (e: unknown) => e as Error)
-  t.match(err?.message, /chunks\/bad_output: \/input_mappings\/prompt\/node_id: node 7 is not in the workflow/)
+  const err = await loadCatalog(dir, { strict: true }).then(() => undefined, (e: unknown) => e as Error)
+  t.match(err?.message, /chunks\/bad_output\.json: \/input_mappings\/prompt\/node_id: node 7 is not in the workflow/)
 })
