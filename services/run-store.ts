@@ -53,7 +53,10 @@ const CONTENT_TYPES: Record<string, string> = {
   wav: 'audio/wav',
   flac: 'audio/flac',
   mp4: 'video/mp4',
-  webm: 'video/webm'
+  webm: 'video/webm',
+  mov: 'video/quicktime',
+  ogg: 'audio/ogg',
+  m4a: 'audio/mp4'
 }
 
 export function contentTypeOf (filename: string): string {

@@ -1,12 +1,15 @@
 import { createReadStream } from 'node:fs'
+import { stat } from 'node:fs/promises'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply } from 'fastify'
 import { Type } from '@sinclair/typebox'
 import { pickLang, t } from '../../services/i18n.js'
+import { parseRange } from '../../services/byte-range.js'
 import { contentTypeOf, isRunFileName, isRunId, type EntityRecord, type RunMetadata } from '../../services/run-store.js'
 
 const RunParams = Type.Object({ run_id: Type.String({ maxLength: 200 }) })
-const MEDIA_ENTITY: Record<string, string> = { image: 'output_image', audio: 'output_audio', music: 'output_music', video: 'output_video', p5: 'p5' }
+/** `/api/media/<media_type>/...` → the entity type it serves; the p5.js sketch is `code` (and `p5`, as the workshop's app also says). */
+const MEDIA_ENTITY: Record<string, string> = { image: 'output_image', audio: 'output_audio', music: 'output_music', video: 'output_video', code: 'p5', p5: 'p5' }
 
 /**
  * The run store over HTTP (api.md §5). Every id and file name is checked against the
@@ -24,10 +27,19 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
     return meta
   }
 
+  /** A stored file, whole or (audio and video players seeking) one byte range of it. */
   async function sendFile (reply: FastifyReply, runId: string, filename: string, lang: 'de' | 'en') {
     const path = await store.filePath(runId, filename)
-    if (path === undefined) return await reply.code(404).send({ status: 'error', error: t('unknownRun', lang, { id: `${runId}/${filename}` }), code: 'NOT_FOUND' })
-    return await reply.type(contentTypeOf(filename)).header('Cache-Control', 'private, max-age=3600').send(createReadStream(path))
+    const size = path === undefined ? undefined : (await stat(path).catch(() => undefined))?.size
+    if (path === undefined || size === undefined) return await reply.code(404).send({ status: 'error', error: t('unknownRun', lang, { id: `${runId}/${filename}` }), code: 'NOT_FOUND' })
+    reply.type(contentTypeOf(filename)).header('Cache-Control', 'private, max-age=3600').header('Accept-Ranges', 'bytes').header('X-Content-Type-Options', 'nosniff')
+    const range = parseRange(reply.request.headers.range, size)
+    if (range.kind === 'unsatisfiable') return await reply.code(416).header('Content-Range', `bytes */${size}`).send({ status: 'error', error: 'Range not satisfiable', code: 'BAD_REQUEST' })
+    if (range.kind === 'whole') return await reply.header('Content-Length', size).send(createReadStream(path))
+    return await reply.code(206)
+      .header('Content-Range', `bytes ${range.start}-${range.end}/${size}`)
+      .header('Content-Length', range.end - range.start + 1)
+      .send(createReadStream(path, { start: range.start, end: range.end }))
   }
 
   fastify.get('/api/pipeline/:run_id/status', { schema: { params: RunParams } }, async (request, reply) => {
