@@ -1,5 +1,7 @@
 import fp from 'fastify-plugin'
+import { join } from 'node:path'
 import { PipelineEngine } from '../services/pipeline/engine.js'
+import { readUpload } from '../services/uploads.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -17,6 +19,7 @@ export default fp(async (fastify) => {
     mediaQueue: fastify.media.queue,
     backends: fastify.media.backends,
     store: fastify.runs,
+    readUpload: async (token) => await readUpload(join(c.RUNS_DIR, 'uploads'), token),
     models: { STAGE1_MODEL: c.STAGE1_MODEL, STAGE2_INTERCEPTION_MODEL: c.STAGE2_INTERCEPTION_MODEL, STAGE3_MODEL: c.STAGE3_MODEL }
   }))
 }, { name: 'pipeline', dependencies: ['config', 'catalog', 'ollama', 'queue', 'media', 'runs'] })

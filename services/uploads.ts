@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { mkdir, rename, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import sharp, { type Metadata } from 'sharp'
 import { AppError } from './errors.js'
@@ -56,4 +56,26 @@ export class UploadStore {
       file_size_bytes: resized.data.length
     }
   }
+}
+
+const UPLOAD_TOKEN = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(\.(png|jpg|webp))?$/
+
+/**
+ * An upload named by a client: its `image_id`, or the `image_path` / `filename` the upload
+ * answered (the workshop's app sends `image_path` back). Never a path: anything else is undefined.
+ */
+export function uploadIdOf (token: string): string | undefined {
+  return UPLOAD_TOKEN.exec(token.trim())?.[1]
+}
+
+/** The stored bytes of an upload, or undefined when there is none under that id. */
+export async function readUpload (dir: string, token: string): Promise<{ data: Buffer, filename: string } | undefined> {
+  const id = uploadIdOf(token)
+  if (id === undefined) return undefined
+  for (const ext of Object.values(FORMATS)) {
+    const filename = `${id}.${ext}`
+    const data = await readFile(join(dir, filename)).catch(() => undefined)
+    if (data !== undefined) return { data, filename }
+  }
+  return undefined
 }

@@ -2,6 +2,7 @@ import type { FastifyBaseLogger, FastifyInstance, FastifyReply } from 'fastify'
 import { t, type Lang } from '../../services/i18n.js'
 import { toAppError } from '../../services/errors.js'
 import { BlockedError } from '../../services/pipeline/engine.js'
+import type { Catalog } from '../../services/catalog/catalog.js'
 import { userMessage } from '../../services/pipeline/error-messages.js'
 
 /** How long a client refused for a full queue should wait before trying again, in seconds. */
@@ -47,4 +48,15 @@ export async function answerRun (
   } finally {
     watched.cleanup()
   }
+}
+
+/**
+ * Why an output config cannot be used, as a status and message, or undefined when it can:
+ * unknown (404), or known but unable to run here (409, with the catalog's reason).
+ */
+export function outputError (catalog: Catalog, id: string, lang: Lang): { status: number, error: string, code: string } | undefined {
+  if (catalog.outputConfig(id) !== undefined) return undefined
+  const why = catalog.unavailableReason(id)
+  if (why !== undefined) return { status: 409, error: `${t('unknownOutput', lang, { id })}: ${why}`, code: 'OUTPUT_UNAVAILABLE' }
+  return { status: 404, error: t('unknownOutput', lang, { id }), code: 'UNKNOWN_SCHEMA' }
 }

@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { localize, pickLang, t, type Localized } from '../../services/i18n.js'
-import { answerRun, RETRY_AFTER_S, type Envelope } from './answer.js'
+import { answerRun, outputError, RETRY_AFTER_S, type Envelope } from './answer.js'
 import type { SafetyLevel } from '../../services/safety/term-filter.js'
-import { ErrorBody, executeBody, executeParams, type ExecuteBody, type ExecuteParams } from './schemas.js'
+import { ErrorBody, executeBody, executeParams, imageTokens, type ExecuteBody, type ExecuteParams } from './schemas.js'
 
 export function safetyLevelOf (value: string | undefined, fallback: SafetyLevel): SafetyLevel {
   return (value === 'open' ? 'adult' : value ?? fallback) as SafetyLevel
@@ -14,7 +14,7 @@ export function safetyLevelOf (value: string | undefined, fallback: SafetyLevel)
 const routes: FastifyPluginAsyncTypebox = async (fastify) => {
   const limits = { input: fastify.config.INPUT_MAX_CHARS, context: fastify.config.CONTEXT_MAX_CHARS }
   const sse = { kind: 'manual', heartbeat: false } as const
-  const errors = { 400: ErrorBody, 403: ErrorBody, 404: ErrorBody, 503: ErrorBody }
+  const errors = { 400: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody, 503: ErrorBody }
 
   fastify.get('/api/schema/pipeline/execute', { sse, schema: { querystring: executeParams(limits), response: errors } }, async (request, reply) => {
     // EventSource can only stream, so GET streams whatever enable_streaming says.
@@ -59,9 +59,8 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
     const config = fastify.catalog.interceptionConfig(p.schema)
     if (config === undefined) return await reply.code(404).send({ status: 'error', error: t('unknownSchema', lang, { id: p.schema }), code: 'UNKNOWN_SCHEMA' })
     if (p.input_text.trim() === '') return await reply.code(400).send({ status: 'error', error: t('emptyInput', lang), code: 'BAD_REQUEST' })
-    if (p.output_config !== undefined && fastify.catalog.outputConfig(p.output_config) === undefined) {
-      return await reply.code(404).send({ status: 'error', error: t('unknownOutput', lang, { id: p.output_config }), code: 'UNKNOWN_SCHEMA' })
-    }
+    const badOutput = p.output_config === undefined ? undefined : outputError(fastify.catalog, p.output_config, lang)
+    if (badOutput !== undefined) return await reply.code(badOutput.status).send({ status: 'error', error: badOutput.error, code: badOutput.code })
     const runId = randomUUID()
     const log = request.log.child({ run_id: runId })
     const level = safetyLevelOf(p.safety_level, 'kids')
@@ -72,7 +71,7 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
     return await answerRun(fastify, reply, { lang, envelope, log }, async (signal) => {
       const given = p.optimization_result ?? p.interception_result ?? (p.stage4_only === true ? p.input_text : undefined)
       const r = await fastify.pipeline.execute({
-        runId, config, inputText: p.input_text, contextPrompt: p.context_prompt, safetyLevel: level, executionMode: p.execution_mode ?? 'eco', lang, contextLang: p.context_language ?? 'en', outputConfig: p.output_config, given, givenIsOptimized: p.optimization_result !== undefined, seed: p.seed
+        runId, config, inputText: p.input_text, contextPrompt: p.context_prompt, safetyLevel: level, executionMode: p.execution_mode ?? 'eco', lang, contextLang: p.context_language ?? 'en', outputConfig: p.output_config, given, givenIsOptimized: p.optimization_result !== undefined, seed: p.seed, images: imageTokens(p)
       }, signal, log)
       return {
         status: 'success',
@@ -93,7 +92,8 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
           stage1_time_ms: r.text.stage1Ms,
           stage2_time_ms: r.text.stage2Ms
         },
-        ...(r.media === undefined ? {} : { media_output: r.media })
+        ...(r.media === undefined ? {} : { media_output: r.media }),
+        ...(r.outputs.length > 1 ? { media_outputs: r.outputs, media_output_count: r.outputs.length } : {})
       }
     })
   }

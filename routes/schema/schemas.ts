@@ -27,8 +27,27 @@ export function executeBody (limits: { input: number, context: number }) {
     interception_result: Type.Optional(Type.String({ maxLength: limits.input * 4 })),
     optimization_result: Type.Optional(Type.String({ maxLength: limits.input * 4 })),
     seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 2 ** 53 - 1 })),
-    stage4_only: Type.Optional(Type.Boolean())
+    stage4_only: Type.Optional(Type.Boolean()),
+    ...InputImages
   })], { additionalProperties: true })
+}
+
+/**
+ * The student's pictures for image-to-image, multi-image and image-to-video outputs: upload
+ * ids (or the `image_path` token the upload answered), never server paths (api.md §2).
+ */
+const UploadToken = Type.String({ minLength: 1, maxLength: 200 })
+export const InputImages = {
+  input_image: Type.Optional(UploadToken),
+  input_images: Type.Optional(Type.Array(UploadToken, { maxItems: 3 })),
+  input_image1: Type.Optional(UploadToken),
+  input_image2: Type.Optional(UploadToken),
+  input_image3: Type.Optional(UploadToken)
+}
+
+/** The picture tokens of a request, in order: `input_image`, `input_images[]`, `input_image1..3`. */
+export function imageTokens (body: { input_image?: string, input_images?: string[], input_image1?: string, input_image2?: string, input_image3?: string }): string[] {
+  return [body.input_image, ...(body.input_images ?? []), body.input_image1, body.input_image2, body.input_image3].filter((x): x is string => x !== undefined && x !== '')
 }
 
 export type ExecuteBody = Static<ReturnType<typeof executeBody>>
@@ -52,7 +71,8 @@ export function stage34Body (limits: { input: number }) {
     safety_level: Type.Optional(SafetyLevel),
     run_id: Type.Optional(Type.String({ maxLength: 100 })),
     seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 2 ** 53 - 1 })),
-    user_language: Type.Optional(Language)
+    user_language: Type.Optional(Language),
+    ...InputImages
   }, { additionalProperties: true })
 }
 

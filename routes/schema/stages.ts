@@ -5,9 +5,9 @@ import { Type } from '@sinclair/typebox'
 import { pickLang, t } from '../../services/i18n.js'
 import { BlockedError } from '../../services/pipeline/engine.js'
 import { isRunId } from '../../services/run-store.js'
-import { answerRun, type Envelope } from './answer.js'
+import { answerRun, outputError, type Envelope } from './answer.js'
 import { safetyLevelOf } from './execute.js'
-import { FailBody, optimizeBody, stage2Body, stage34Body } from './schemas.js'
+import { FailBody, imageTokens, optimizeBody, stage2Body, stage34Body } from './schemas.js'
 
 /** Tells the error handler to answer in the `{success: false, error, code}` envelope. */
 const SUCCESS_ENVELOPE = { envelope: 'success' }
@@ -15,7 +15,7 @@ const SUCCESS_ENVELOPE = { envelope: 'success' }
 /** The stage routes of api.md §3, with the `{success: ...}` envelope. */
 const routes: FastifyPluginAsyncTypebox = async (fastify) => {
   const limits = { input: fastify.config.INPUT_MAX_CHARS, context: fastify.config.CONTEXT_MAX_CHARS }
-  const fails = { 400: FailBody, 403: FailBody, 404: FailBody, 503: FailBody }
+  const fails = { 400: FailBody, 403: FailBody, 404: FailBody, 409: FailBody, 503: FailBody }
 
   const fail = async (reply: FastifyReply, status: number, error: string, code: string, extra: Record<string, unknown> = {}) =>
     await reply.code(status).send({ success: false, error, code, ...extra })
@@ -57,16 +57,16 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.post('/api/schema/pipeline/stage3-4', { config: SUCCESS_ENVELOPE, schema: { body: stage34Body(limits), response: fails } }, async (request, reply) => {
     const p = request.body
     const lang = pickLang(p.user_language, request.headers['accept-language'])
-    if (fastify.catalog.outputConfig(p.output_config) === undefined) return await fail(reply, 404, t('unknownOutput', lang, { id: p.output_config }), 'UNKNOWN_SCHEMA')
+    { const bad = outputError(fastify.catalog, p.output_config, lang); if (bad !== undefined) return await fail(reply, bad.status, bad.error, bad.code) }
     if (p.run_id !== undefined && !isRunId(p.run_id)) return await fail(reply, 400, t('badRunId', lang), 'BAD_REQUEST')
     const level = safetyLevelOf(p.safety_level, 'kids')
     const runId = p.run_id ?? randomUUID()
     const log = request.log.child({ run_id: runId })
     const started = Date.now()
     return await answerRun(fastify, reply, { lang, envelope: envelope(level), log }, async (signal) => {
-      const r = await fastify.pipeline.stage34({ runId, text: p.stage2_result, outputConfig: p.output_config, seed: p.seed, safetyLevel: level, executionMode: 'eco', lang }, signal, log)
+      const r = await fastify.pipeline.stage34({ runId, text: p.stage2_result, outputConfig: p.output_config, seed: p.seed, images: imageTokens(p), safetyLevel: level, executionMode: 'eco', lang }, signal, log)
       if (r.media.status === 'blocked') throw new BlockedError(3, { category: 'other', terms: [], reason: r.media.reason, message: r.media.message })
-      return { success: true, media_output: r.media, stage3_result: r.stage3, run_id: runId, execution_time_ms: Date.now() - started, stage3_time_ms: r.stage3Ms, stage4_time_ms: r.stage4Ms }
+      return { success: true, media_output: r.media, ...(r.outputs.length > 1 ? { media_outputs: r.outputs, media_output_count: r.outputs.length } : {}), stage3_result: r.stage3, run_id: runId, execution_time_ms: Date.now() - started, stage3_time_ms: r.stage3Ms, stage4_time_ms: r.stage4Ms }
     })
   })
 
@@ -78,7 +78,7 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
     }
   }, async (request, reply) => {
     const lang = pickLang(undefined, request.headers['accept-language'])
-    if (fastify.catalog.outputConfig(request.params.output_config) === undefined) return await fail(reply, 404, t('unknownOutput', lang, { id: request.params.output_config }), 'UNKNOWN_SCHEMA')
+    { const bad = outputError(fastify.catalog, request.params.output_config, lang); if (bad !== undefined) return await fail(reply, bad.status, bad.error, bad.code) }
     const meta = fastify.pipeline.optimizeMeta(request.params.output_config)
     return { success: true as const, optimization_instruction: meta.instruction, estimated_duration_seconds: meta.seconds }
   })
@@ -86,7 +86,7 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.post('/api/schema/pipeline/optimize', { config: SUCCESS_ENVELOPE, schema: { body: optimizeBody(limits), response: fails } }, async (request, reply) => {
     const p = request.body
     const lang = pickLang(p.user_language, request.headers['accept-language'])
-    if (fastify.catalog.outputConfig(p.output_config) === undefined) return await fail(reply, 404, t('unknownOutput', lang, { id: p.output_config }), 'UNKNOWN_SCHEMA')
+    { const bad = outputError(fastify.catalog, p.output_config, lang); if (bad !== undefined) return await fail(reply, bad.status, bad.error, bad.code) }
     const started = Date.now()
     return await answerRun(fastify, reply, { lang, envelope: envelope('n/a'), log: request.log }, async (signal) => {
       const r = await fastify.pipeline.optimize({ runId: randomUUID(), text: p.input_text, outputConfig: p.output_config }, signal)

@@ -26,7 +26,8 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
     const data = await part.toBuffer().catch(malformed)
     const saved = await store.save(data, part.filename)
     request.log.info({ image_id: saved.image_id, bytes: saved.file_size_bytes }, 'image uploaded')
-    return await reply.send({ success: true, ...saved })
+    // image_path is an opaque token (the id), never a server path: the workshop's app sends it back as input_image.
+    return await reply.send({ success: true, ...saved, image_path: saved.image_id })
   })
 }
 

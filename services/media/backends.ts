@@ -8,6 +8,10 @@ export interface MediaRequest {
   negativePrompt: string | undefined
   seed: number
   signal: AbortSignal
+  /** The student's pictures (image-to-image, multi-image, image-to-video), in order. */
+  images?: Array<{ data: Buffer, filename: string }>
+  /** Further mapping values (lyrics, seconds, width ...) from the output config. */
+  values?: Record<string, unknown>
 }
 
 export interface MediaFile { data: Buffer, ext: string, mediaType: string }
@@ -58,6 +62,6 @@ export class ComfyUiBackend implements MediaBackend {
 /** The p5.js "backend": the checked Stage 2 text is the sketch. */
 export class CodeBackend implements MediaBackend {
   async generate (req: MediaRequest): Promise<MediaResult> {
-    return { files: [{ data: Buffer.from(req.prompt, 'utf8'), ext: 'js', mediaType: 'p5' }], metadata: {} }
+    return { files: [{ data: Buffer.from(req.prompt, 'utf8'), ext: 'js', mediaType: 'code' }], metadata: {} }
   }
 }

@@ -3,6 +3,7 @@ import type { Catalog, CatalogConfig } from '../catalog/catalog.js'
 import type { Slot } from '../slot-queue.js'
 import type { SafetyLevel } from '../safety/term-filter.js'
 import { isRunId } from '../run-store.js'
+import { AppError } from '../errors.js'
 import type { Logger, PipelineDeps } from './deps.js'
 import { RunRecorder } from './recorder.js'
 import { mediaStages, textStages, type MediaOutput, type RunOptions, type Stage2Outcome } from './json-run.js'
@@ -31,11 +32,15 @@ export interface ExecuteRequest extends RunBase {
   /** Which language of the config's context Stage 2 uses (api.md §2: `context_language`). */
   contextLang: Lang
   seed: number | undefined
+  /** Upload tokens of the student's pictures, for image-to-image / -video and multi-image outputs. */
+  images: string[]
 }
 
 export interface ExecuteResult {
   text: Stage2Outcome
   media: MediaOutput | undefined
+  /** Every output of Stage 4 (several when the workflow saves several files). */
+  outputs: MediaOutput[]
   stepsCompleted: string[]
   executionMs: number
 }
@@ -58,19 +63,22 @@ export class PipelineEngine {
   async execute (req: ExecuteRequest, signal: AbortSignal, log: Logger): Promise<ExecuteResult> {
     const started = Date.now()
     const target = resolveOutput(this.deps, req.config, req.outputConfig)
+    const images = await this.#images(req.images)
+    // A config whose pipeline skips Stage 2 (the workshop's picture configs) passes the text on as it is.
+    const given = req.given ?? (this.#skipsStage2(req.config) ? req.inputText : undefined)
     const o: RunOptions = { ...req, signal, log }
     const rec = await this.#begin(req, req.config.id, target === undefined ? ['interception'] : ['interception', target.mediaType], log)
     rec.record('input', req.inputText)
     rec.record('config_used', { config: req.config.id, pipeline: req.config.pipeline, output_config: target?.config.id ?? null })
     if (req.contextPrompt !== undefined) rec.record(`context_prompt_${req.lang}`, req.contextPrompt)
     return await this.#withSlot(o, rec, async (slot) => {
-      const text = await textStages(this.deps, { ...o, lang: req.contextLang }, { config: req.config, inputText: req.inputText, contextPrompt: req.contextPrompt, target, given: req.given, givenIsOptimized: req.givenIsOptimized, rec })
-      const steps = ['stage1', ...(req.given === undefined ? ['stage2'] : []), ...(text.optimizationApplied ? ['optimization'] : [])]
-      if (target === undefined) return { text, media: undefined, stepsCompleted: steps, executionMs: Date.now() - started }
-      const m = await mediaStages(this.deps, o, { text: text.optimized, target, seed: req.seed, rec, releaseModelSlot: () => slot.release() })
+      const text = await textStages(this.deps, { ...o, lang: req.contextLang }, { config: req.config, inputText: req.inputText, contextPrompt: req.contextPrompt, target, given, givenIsOptimized: req.givenIsOptimized, rec })
+      const steps = ['stage1', ...(given === undefined ? ['stage2'] : []), ...(text.optimizationApplied ? ['optimization'] : [])]
+      if (target === undefined) return { text, media: undefined, outputs: [], stepsCompleted: steps, executionMs: Date.now() - started }
+      const m = await mediaStages(this.deps, o, { text: text.optimized, target, seed: req.seed, images, rec, releaseModelSlot: () => slot.release() })
       steps.push('stage3')
       if (m.media.status === 'success') steps.push('stage4')
-      return { text, media: m.media, stepsCompleted: steps, executionMs: Date.now() - started }
+      return { text, media: m.media, outputs: m.outputs, stepsCompleted: steps, executionMs: Date.now() - started }
     })
   }
 
@@ -85,14 +93,15 @@ export class PipelineEngine {
   }
 
   /** `POST /pipeline/stage3-4`: Stage 3 on a Stage 2 text, then Stage 4. */
-  async stage34 (req: RunBase & { text: string, outputConfig: string, seed: number | undefined }, signal: AbortSignal, log: Logger): Promise<{ media: MediaOutput, stage3: unknown, stage3Ms: number, stage4Ms: number }> {
+  async stage34 (req: RunBase & { text: string, outputConfig: string, seed: number | undefined, images: string[] }, signal: AbortSignal, log: Logger): Promise<{ media: MediaOutput, outputs: MediaOutput[], stage3: unknown, stage3Ms: number, stage4Ms: number }> {
     const target = resolveOutput(this.deps, undefined, req.outputConfig)
     if (target === undefined) throw new Error('unreachable: an explicit output config always resolves or throws')
+    const images = await this.#images(req.images)
     const o: RunOptions = { ...req, signal, log }
     const rec = await this.#begin(req, target.config.id, [target.mediaType], log)
     rec.record('interception', req.text)
     return await this.#withSlot(o, rec, async (slot) =>
-      await mediaStages(this.deps, o, { text: req.text, target, seed: req.seed, rec, releaseModelSlot: () => slot.release() }))
+      await mediaStages(this.deps, o, { text: req.text, target, seed: req.seed, images, rec, releaseModelSlot: () => slot.release() }))
   }
 
   /** `POST /pipeline/optimize`: only the optimization call, in a model slot. */
@@ -112,6 +121,22 @@ export class PipelineEngine {
     const target = resolveOutput(this.deps, undefined, outputConfig)
     const meta = target?.chunk.meta
     return { instruction: meta?.optimization_instruction ?? '', seconds: String(meta?.estimated_duration_seconds ?? '30') }
+  }
+
+  /** The student's pictures, read before any work: an unknown upload is the client's error. */
+  async #images (tokens: string[]): Promise<Array<{ data: Buffer, filename: string }>> {
+    const out = []
+    for (const token of tokens) {
+      const image = await this.deps.readUpload(token)
+      if (image === undefined) throw new AppError('BAD_REQUEST', `Unknown picture "${token.slice(0, 60)}": send the image_id that POST /api/media/upload/image answered`, 400)
+      out.push(image)
+    }
+    return out
+  }
+
+  #skipsStage2 (config: CatalogConfig): boolean {
+    const pipeline = this.deps.catalog.pipelines.get(config.pipeline)
+    return pipeline !== undefined && (pipeline.skip_stage2 === true || pipeline.meta?.skip_stage2 === true || pipeline.chunks.length === 0)
   }
 
   async #begin (req: RunBase, configName: string, expected: string[], log: Logger): Promise<RunRecorder> {

