@@ -10,12 +10,14 @@ import httpPlugin from './plugins/http.js'
 import authPlugin from './plugins/auth.js'
 import metricsPlugin from './plugins/metrics.js'
 import streamsPlugin from './plugins/streams.js'
+import availabilityPlugin from './plugins/availability.js'
 import schemaRoutes from './routes/schema/index.js'
 import healthRoutes from './routes/health/index.js'
 import queueRoutes from './routes/queue/index.js'
 import configRoutes from './routes/config/index.js'
 import runRoutes from './routes/runs/index.js'
 import uploadRoutes from './routes/uploads/index.js'
+import modelRoutes from './routes/models/index.js'
 import { isAppError } from './services/errors.js'
 import { pickLang } from './services/i18n.js'
 
@@ -40,6 +42,7 @@ export default async function app (fastify: FastifyInstance, opts: AppOptions): 
   await fastify.register(mediaPlugin, { ...(opts.comfyui === undefined ? {} : { comfyui: opts.comfyui }) })
   await fastify.register(pipelinePlugin)
   await fastify.register(streamsPlugin)
+  await fastify.register(availabilityPlugin)
   await fastify.register(metricsPlugin)
 
   // api.md: bad input is a 4xx JSON with `status`, `error` and `code`, never a 5xx.
@@ -67,4 +70,5 @@ export default async function app (fastify: FastifyInstance, opts: AppOptions): 
   await fastify.register(configRoutes)
   await fastify.register(runRoutes)
   await fastify.register(uploadRoutes)
+  await fastify.register(modelRoutes)
 }

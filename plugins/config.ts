@@ -33,6 +33,7 @@ export const ConfigSchema = Type.Object({
   STAGE3_MODEL: Type.String({ default: 'qwen3:4b', minLength: 1 }),
   COMFYUI_URL: Type.String({ default: 'http://127.0.0.1:8188', pattern: '^(simulated|https?://.+)$' }),
   COMFYUI_TIMEOUT_MS: Int(600_000, 1),
+  AVAILABILITY_CACHE_MS: Int(30_000, 0, 3_600_000),
   MEDIA_MAX_CONCURRENT: Int(1, 1, 100),
   QUEUE_MAX_CONCURRENT: Int(3, 1, 1000),
   QUEUE_MAX_WAITING: Int(200, 0, 1_000_000),

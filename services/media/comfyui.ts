@@ -88,6 +88,15 @@ export class ComfyUiClient {
     }
   }
 
+  /** ComfyUI's node classes and their inputs (GET /object_info), or undefined when it does not answer. */
+  async objectInfo (): Promise<Record<string, { input?: { required?: Record<string, unknown>, optional?: Record<string, unknown> } }> | undefined> {
+    try {
+      return await this.#json('GET', '/object_info', undefined, AbortSignal.timeout(5000)) as Record<string, { input?: { required?: Record<string, unknown> } }>
+    } catch {
+      return undefined
+    }
+  }
+
   /** Takes a job off the queue, or interrupts it when it is the one running. Never throws. */
   async cancel (promptId: string): Promise<void> {
     const quick = AbortSignal.timeout(5000)
