@@ -73,6 +73,8 @@ export class RunStore {
   readonly dir: string
   readonly #chains = new Map<string, Promise<unknown>>()
   readonly #meta = new Map<string, RunMetadata>()
+  /** How many runs of this process use a record now (a continued run can overlap its first). */
+  readonly #users = new Map<string, number>()
 
   constructor (dir: string) {
     this.dir = dir
@@ -97,6 +99,7 @@ export class RunStore {
       entities: []
     }
     this.#meta.set(runId, meta)
+    this.#users.set(runId, (this.#users.get(runId) ?? 0) + 1)
     await this.#chain(runId, async () => {
       await mkdir(join(this.dir, runId), { recursive: true })
       await this.#writeMeta(meta)
@@ -107,11 +110,22 @@ export class RunStore {
    * Takes up an existing run again (a client continuing it, e.g. stage3-4 after stage2), so
    * new entities follow its old ones. False when there is no such run.
    */
-  async resume (runId: string): Promise<boolean> {
-    if (this.#meta.has(runId)) return true
-    const meta = await this.metadata(runId)
-    if (meta === undefined) return false
-    this.#meta.set(runId, meta)
+  async resume (runId: string, expected: string[] = []): Promise<boolean> {
+    let meta = this.#meta.get(runId)
+    if (meta === undefined) {
+      const onDisk = await this.metadata(runId)
+      if (onDisk === undefined) return false
+      // Another continuation may have taken it up while this one read the disk.
+      meta = this.#meta.get(runId) ?? onDisk
+      this.#meta.set(runId, meta)
+    }
+    this.#users.set(runId, (this.#users.get(runId) ?? 0) + 1)
+    const added = expected.filter((o) => !meta.expected_outputs.includes(o))
+    if (added.length > 0) {
+      meta.expected_outputs.push(...added)
+      const m = meta
+      await this.#chain(runId, async () => await this.#writeMeta(m))
+    }
     return true
   }
 
@@ -146,9 +160,15 @@ export class RunStore {
     await this.#chain(runId, async () => await this.#writeMeta(meta))
   }
 
-  /** Forgets a finished run's in-memory metadata (the files stay). */
+  /**
+   * One user of the record is done: waits until its writes are on disk; the last user's
+   * finish forgets the in-memory metadata (the files stay).
+   */
   async finish (runId: string): Promise<void> {
     await this.#chains.get(runId)
+    const left = (this.#users.get(runId) ?? 1) - 1
+    if (left > 0) { this.#users.set(runId, left); return }
+    this.#users.delete(runId)
     this.#meta.delete(runId)
     this.#chains.delete(runId)
   }

@@ -64,7 +64,7 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
     const log = request.log.child({ run_id: runId })
     const started = Date.now()
     return await answerRun(fastify, reply, { lang, envelope: envelope(level), log }, async (signal) => {
-      const r = await fastify.pipeline.stage34({ runId, text: p.stage2_result, outputConfig: p.output_config, seed: p.seed, images: imageTokens(p), safetyLevel: level, executionMode: 'eco', lang }, signal, log)
+      const r = await fastify.pipeline.stage34({ runId, text: p.stage2_result, outputConfig: p.output_config, seed: p.seed, images: imageTokens(p), continues: p.run_id !== undefined, safetyLevel: level, executionMode: 'eco', lang }, signal, log)
       if (r.media.status === 'blocked') throw new BlockedError(3, { category: 'other', terms: [], reason: r.media.reason, message: r.media.message })
       return { success: true, media_output: r.media, ...(r.outputs.length > 1 ? { media_outputs: r.outputs, media_output_count: r.outputs.length } : {}), stage3_result: r.stage3, run_id: runId, execution_time_ms: Date.now() - started, stage3_time_ms: r.stage3Ms, stage4_time_ms: r.stage4Ms }
     })

@@ -1,11 +1,9 @@
 import type { Lang } from '../i18n.js'
 import type { Catalog, CatalogConfig } from '../catalog/catalog.js'
-import type { Slot } from '../slot-queue.js'
 import type { SafetyLevel } from '../safety/term-filter.js'
-import { isRunId } from '../run-store.js'
 import { AppError } from '../errors.js'
 import type { Logger, PipelineDeps } from './deps.js'
-import { RunRecorder } from './recorder.js'
+import { inRun, type RunInfo } from './lifecycle.js'
 import { mediaStages, textStages, type MediaOutput, type RunOptions, type Stage2Outcome } from './json-run.js'
 import { optimization, resolveOutput } from './steps.js'
 import { streamRun, type EventSink, type RunOutcome, type StreamRunRequest } from './stream-run.js'
@@ -67,11 +65,15 @@ export class PipelineEngine {
     // A config whose pipeline skips Stage 2 (the workshop's picture configs) passes the text on as it is.
     const given = req.given ?? (this.#skipsStage2(req.config) ? req.inputText : undefined)
     const o: RunOptions = { ...req, signal, log }
-    const rec = await this.#begin(req, req.config.id, target === undefined ? ['interception'] : ['interception', target.mediaType], log)
-    rec.record('input', req.inputText)
-    rec.record('config_used', { config: req.config.id, pipeline: req.config.pipeline, output_config: target?.config.id ?? null })
-    if (req.contextPrompt !== undefined) rec.record(`context_prompt_${req.lang}`, req.contextPrompt)
-    return await this.#withSlot(o, rec, async (slot) => {
+    const info = this.#info(req, req.config.id, target === undefined ? ['interception'] : ['interception', target.mediaType], false)
+    return await inRun(this.deps, info, signal, log, async (scope) => {
+      await scope.start((rec) => {
+        rec.record('input', req.inputText)
+        rec.record('config_used', { config: req.config.id, pipeline: req.config.pipeline, output_config: target?.config.id ?? null })
+        if (req.contextPrompt !== undefined) rec.record(`context_prompt_${req.lang}`, req.contextPrompt)
+      })
+      const slot = await scope.acquire(signal)
+      const rec = scope.rec
       const text = await textStages(this.deps, { ...o, lang: req.contextLang }, { config: req.config, inputText: req.inputText, contextPrompt: req.contextPrompt, target, given, givenIsOptimized: req.givenIsOptimized, rec })
       const steps = ['stage1', ...(given === undefined ? ['stage2'] : []), ...(text.optimizationApplied ? ['optimization'] : [])]
       if (target === undefined) return { text, media: undefined, outputs: [], stepsCompleted: steps, executionMs: Date.now() - started }
@@ -86,22 +88,25 @@ export class PipelineEngine {
   async stage2 (req: RunBase & { config: CatalogConfig, inputText: string, contextPrompt: string | undefined, outputConfig: string | undefined }, signal: AbortSignal, log: Logger): Promise<Stage2Outcome> {
     const target = resolveOutput(this.deps, undefined, req.outputConfig)
     const o: RunOptions = { ...req, signal, log }
-    const rec = await this.#begin(req, req.config.id, ['interception'], log)
-    rec.record('input', req.inputText)
-    return await this.#withSlot(o, rec, async () =>
-      await textStages(this.deps, o, { config: req.config, inputText: req.inputText, contextPrompt: req.contextPrompt, target, given: undefined, givenIsOptimized: false, rec }))
+    return await inRun(this.deps, this.#info(req, req.config.id, ['interception'], false), signal, log, async (scope) => {
+      await scope.start((rec) => rec.record('input', req.inputText))
+      await scope.acquire(signal)
+      return await textStages(this.deps, o, { config: req.config, inputText: req.inputText, contextPrompt: req.contextPrompt, target, given: undefined, givenIsOptimized: false, rec: scope.rec })
+    })
   }
 
-  /** `POST /pipeline/stage3-4`: Stage 3 on a Stage 2 text, then Stage 4. */
-  async stage34 (req: RunBase & { text: string, outputConfig: string, seed: number | undefined, images: string[] }, signal: AbortSignal, log: Logger): Promise<{ media: MediaOutput, outputs: MediaOutput[], stage3: unknown, stage3Ms: number, stage4Ms: number }> {
+  /** `POST /pipeline/stage3-4`: Stage 3 on a Stage 2 text, then Stage 4; continues the client's run when it names one. */
+  async stage34 (req: RunBase & { text: string, outputConfig: string, seed: number | undefined, images: string[], continues: boolean }, signal: AbortSignal, log: Logger): Promise<{ media: MediaOutput, outputs: MediaOutput[], stage3: unknown, stage3Ms: number, stage4Ms: number }> {
     const target = resolveOutput(this.deps, undefined, req.outputConfig)
     if (target === undefined) throw new Error('unreachable: an explicit output config always resolves or throws')
     const images = await this.#images(req.images)
     const o: RunOptions = { ...req, signal, log }
-    const rec = await this.#begin(req, target.config.id, [target.mediaType], log)
-    rec.record('interception', req.text)
-    return await this.#withSlot(o, rec, async (slot) =>
-      await mediaStages(this.deps, o, { text: req.text, target, seed: req.seed, images, rec, releaseModelSlot: () => slot.release() }))
+    return await inRun(this.deps, this.#info(req, target.config.id, [target.mediaType], req.continues), signal, log, async (scope) => {
+      await scope.start()
+      scope.rec.record('interception', req.text)
+      const slot = await scope.acquire(signal)
+      return await mediaStages(this.deps, o, { text: req.text, target, seed: req.seed, images, rec: scope.rec, releaseModelSlot: () => slot.release() })
+    })
   }
 
   /** `POST /pipeline/optimize`: only the optimization call, in a model slot. */
@@ -139,32 +144,7 @@ export class PipelineEngine {
     return pipeline !== undefined && (pipeline.skip_stage2 === true || pipeline.meta?.skip_stage2 === true || pipeline.chunks.length === 0)
   }
 
-  async #begin (req: RunBase, configName: string, expected: string[], log: Logger): Promise<RunRecorder> {
-    // A client may continue a run it already has (stage3-4 after stage2): resume its record.
-    const store = this.deps.store
-    const resumed = isRunId(req.runId) && await store.resume(req.runId)
-    if (!resumed) {
-      store.create(req.runId, { config_name: configName, execution_mode: req.executionMode, safety_level: req.safetyLevel, expected_outputs: expected })
-        .catch((err: unknown) => log.warn({ err }, 'could not create the run record'))
-    }
-    return new RunRecorder(store, req.runId, log)
-  }
-
-  async #withSlot<T> (o: RunOptions, rec: RunRecorder, work: (slot: Slot) => Promise<T>): Promise<T> {
-    let slot: Slot | undefined
-    try {
-      slot = await this.deps.queue.acquire(o.runId, { signal: o.signal })
-      const result = await work(slot)
-      rec.state(4, 'done')
-      return result
-    } catch (err) {
-      const e = err as { code?: string, message?: string }
-      if (e.code !== 'BLOCKED') rec.record('error', { code: e.code ?? 'INTERNAL_ERROR', message: e.message ?? String(err) })
-      rec.ended(e.code === 'BLOCKED' ? 'blocked' : o.signal.aborted ? 'aborted' : 'error')
-      throw err
-    } finally {
-      slot?.release()
-      await this.deps.store.finish(o.runId)
-    }
+  #info (req: RunBase, configName: string, expected: string[], continues: boolean): RunInfo {
+    return { runId: req.runId, configName, executionMode: req.executionMode, safetyLevel: req.safetyLevel, expected, continues }
   }
 }

@@ -1,12 +1,11 @@
 import { toAppError } from '../errors.js'
 import { t, type Lang } from '../i18n.js'
 import type { CatalogConfig } from '../catalog/catalog.js'
-import type { Slot } from '../slot-queue.js'
 import type { SafetyLevel } from '../safety/term-filter.js'
 import { termCheck, type Refusal } from '../stages/stage1.js'
 import { userMessage } from './error-messages.js'
 import type { Logger, PipelineDeps } from './deps.js'
-import { RunRecorder } from './recorder.js'
+import { endOf, RunScope } from './lifecycle.js'
 import { inputSafety, interception } from './steps.js'
 
 /** Where a run's events go. `send` resolves when the bytes are handed on (backpressure). */
@@ -34,20 +33,17 @@ export interface RunOutcome { status: RunStatus, code?: string }
  */
 export async function streamRun (deps: PipelineDeps, req: StreamRunRequest, sink: EventSink, signal: AbortSignal, log: Logger): Promise<RunOutcome> {
   const { runId, lang } = req
-  const rec = new RunRecorder(deps.store, runId, log)
+  const scope = new RunScope(deps, { runId, configName: req.config.id, executionMode: req.executionMode, safetyLevel: req.safetyLevel, expected: ['interception'], continues: false }, log)
   // The record starts when the run does work (its slot, a refusal, its end): thousands of
   // runs waiting in line then cost no disk writes while they wait.
-  let recording = false
   const startRecord = (): void => {
-    if (recording) return
-    recording = true
-    deps.store.create(runId, { config_name: req.config.id, execution_mode: req.executionMode, safety_level: req.safetyLevel, expected_outputs: ['interception'] })
-      .catch((err: unknown) => log.warn({ err }, 'could not create the run record'))
-    rec.record('input', req.inputText)
-    rec.record('config_used', { config: req.config.id, pipeline: req.config.pipeline, streaming: true })
-    if (req.contextPrompt !== undefined) rec.record(`context_prompt_${lang}`, req.contextPrompt)
+    scope.start((rec) => {
+      rec.record('input', req.inputText)
+      rec.record('config_used', { config: req.config.id, pipeline: req.config.pipeline, streaming: true })
+      if (req.contextPrompt !== undefined) rec.record(`context_prompt_${lang}`, req.contextPrompt)
+    }).catch(() => {})
   }
-  let slot: Slot | undefined
+  const rec = scope.rec
   try {
     await sink.send('connected', { run_id: runId, schema: req.config.id, stages: 2 })
     await sink.send('stage_start', { stage: 1, name: t('stage1Name', lang), description: t('stage1Description', lang) })
@@ -56,21 +52,18 @@ export async function streamRun (deps: PipelineDeps, req: StreamRunRequest, sink
     const terms = termCheck(req.inputText, req.safetyLevel, lang)
     if (terms.refusal !== undefined) {
       startRecord()
-      return await blocked(sink, rec, runId, terms.refusal, log)
+      return await blocked(sink, scope, terms.refusal, log)
     }
 
     let tickInFlight = false
-    slot = await deps.queue.acquire(runId, {
-      signal,
-      onWait: (w) => {
-        // Not awaited, so one slow reader cannot hold up the shared timer; and skipped
-        // while the previous tick still waits on that reader, since the next one replaces it.
-        if (tickInFlight) return
-        tickInFlight = true
-        sink.send('queue_status', {
-          status: 'waiting', message: t('waiting', lang, { s: Math.round(w.waitMs / 1000) }), run_id: runId, wait_time_ms: w.waitMs, position: w.position, queue_length: w.queueLength
-        }).catch(() => {}).finally(() => { tickInFlight = false })
-      }
+    const slot = await scope.acquire(signal, (w) => {
+      // Not awaited, so one slow reader cannot hold up the shared timer; and skipped
+      // while the previous tick still waits on that reader, since the next one replaces it.
+      if (tickInFlight) return
+      tickInFlight = true
+      sink.send('queue_status', {
+        status: 'waiting', message: t('waiting', lang, { s: Math.round(w.waitMs / 1000) }), run_id: runId, wait_time_ms: w.waitMs, position: w.position, queue_length: w.queueLength
+      }).catch(() => {}).finally(() => { tickInFlight = false })
     })
     startRecord()
     await sink.send('queue_status', { status: 'acquired', message: t('acquired', lang), run_id: runId, wait_time_ms: slot.waitedMs })
@@ -80,7 +73,7 @@ export async function streamRun (deps: PipelineDeps, req: StreamRunRequest, sink
       const check = await inputSafety(deps, { text: req.inputText, level: req.safetyLevel, lang, hits: terms.hits, signal })
       rec.record('safety', { stage: 1, hits: terms.hits, checked: check.checked, refusal: check.refusal ?? null, warning: check.warning ?? null })
       if (check.warning !== undefined) log.warn({ warning: check.warning }, 'stage 1 continued without the context check')
-      if (check.refusal !== undefined) return await blocked(sink, rec, runId, check.refusal, log)
+      if (check.refusal !== undefined) return await blocked(sink, scope, check.refusal, log)
     }
     // The text passed on is the student's own, never the safety model's echo of it.
     rec.record('stage1_output', req.inputText)
@@ -104,9 +97,10 @@ export async function streamRun (deps: PipelineDeps, req: StreamRunRequest, sink
         await sink.send('chunk', { stage: 2, text_chunk: piece, accumulated, chunk_count: count })
       }
     })
-    slot.release()
     rec.record('interception', result.text, { model: result.model, chunks: result.chunks })
-    rec.state(2, 'done')
+    // The record is complete on disk before the client hears `complete`: a stage3-4 that
+    // continues this run at once finds every entity of it.
+    await scope.end('done')
     await sink.send('complete', {
       stage: 2, final_text: accumulated, char_count: accumulated.length, chunk_count: count, run_id: runId, duration_ms: Date.now() - stage2Start, model: result.model
     })
@@ -114,10 +108,9 @@ export async function streamRun (deps: PipelineDeps, req: StreamRunRequest, sink
     return { status: 'completed' }
   } catch (err) {
     const e = toAppError(err)
-    startRecord()
-    rec.record('error', { code: e.code, message: e.message })
-    rec.ended(signal.aborted && e.code !== 'SHUTTING_DOWN' ? 'aborted' : 'error')
-    if (signal.aborted && e.code !== 'SHUTTING_DOWN') {
+    const how = endOf(e, signal)
+    await scope.end(how, e)
+    if (how === 'aborted') {
       log.info({ reason: e.code }, 'run aborted: client left')
       return { status: 'aborted', code: 'ABORTED' }
     }
@@ -126,15 +119,14 @@ export async function streamRun (deps: PipelineDeps, req: StreamRunRequest, sink
     await sink.send('error', { message: userMessage(e, lang), run_id: runId, code: e.code }).catch(() => {})
     return { status: 'error', code: e.code }
   } finally {
-    slot?.release()
-    await deps.store.finish(runId)
+    scope.releaseSlot()
   }
 }
 
-async function blocked (sink: EventSink, rec: RunRecorder, runId: string, r: Refusal, log: Logger): Promise<RunOutcome> {
+async function blocked (sink: EventSink, scope: RunScope, r: Refusal, log: Logger): Promise<RunOutcome> {
   log.info({ category: r.category }, 'stage 1 blocked the input')
-  rec.ended('blocked')
-  rec.record('safety', { stage: 1, blocked: true, category: r.category, terms: r.terms, reason: r.reason })
-  await sink.send('blocked', { stage: 1, reason: r.reason, message: r.message, run_id: runId, code: 'BLOCKED', category: r.category, terms: r.terms })
+  scope.rec.record('safety', { stage: 1, blocked: true, category: r.category, terms: r.terms, reason: r.reason })
+  await scope.end('blocked')
+  await sink.send('blocked', { stage: 1, reason: r.reason, message: r.message, run_id: scope.info.runId, code: 'BLOCKED', category: r.category, terms: r.terms })
   return { status: 'blocked', code: 'BLOCKED' }
 }

@@ -1,0 +1,94 @@
+import type { Slot, WaitInfo } from '../slot-queue.js'
+import type { SafetyLevel } from '../safety/term-filter.js'
+import { isRunId } from '../run-store.js'
+import type { Logger, PipelineDeps } from './deps.js'
+import { RunRecorder } from './recorder.js'
+
+export type RunEnd = 'done' | 'blocked' | 'error' | 'aborted'
+
+export interface RunInfo {
+  runId: string
+  configName: string
+  executionMode: string
+  safetyLevel: SafetyLevel
+  /** What the run will produce (`interception`, `image` ...); a continued run adds to its list. */
+  expected: string[]
+  /** The client continues a run it already has (stage3-4 after stage2): same record, new entities. */
+  continues: boolean
+}
+
+/**
+ * One run's life, whatever route started it: begin the record (lazily, so thousands of runs
+ * waiting in line cost no disk writes), take a model slot, release it, end the record with
+ * how the run ended, and wait until the record is on disk before the caller answers (so a
+ * client that continues the run at once finds it complete). Every exit path goes through
+ * `end`, which is idempotent, and `close`, which always runs.
+ */
+export class RunScope {
+  readonly rec: RunRecorder
+  #started: Promise<void> | undefined
+  #slot: Slot | undefined
+  #ended = false
+
+  constructor (readonly deps: PipelineDeps, readonly info: RunInfo, readonly log: Logger) {
+    this.rec = new RunRecorder(deps.store, info.runId, log)
+  }
+
+  get slot (): Slot | undefined { return this.#slot }
+
+  /** Starts (or takes up again) the run's record; `first` records what a new run begins with. */
+  start (first?: (rec: RunRecorder) => void): Promise<void> {
+    this.#started ??= this.#open().then((isNew) => { if (isNew) first?.(this.rec) })
+    return this.#started
+  }
+
+  async #open (): Promise<boolean> {
+    const { store } = this.deps
+    const i = this.info
+    if (i.continues && isRunId(i.runId) && await store.resume(i.runId, i.expected)) return false
+    await store.create(i.runId, { config_name: i.configName, execution_mode: i.executionMode, safety_level: i.safetyLevel, expected_outputs: i.expected })
+      .catch((err: unknown) => this.log.warn({ err }, 'could not create the run record'))
+    return true
+  }
+
+  async acquire (signal: AbortSignal, onWait?: (w: WaitInfo) => void): Promise<Slot> {
+    this.#slot = await this.deps.queue.acquire(this.info.runId, { signal, ...(onWait === undefined ? {} : { onWait }) })
+    return this.#slot
+  }
+
+  releaseSlot (): void { this.#slot?.release() }
+
+  /** Records how the run ended (an error first), then waits for the record to reach the disk. */
+  async end (how: RunEnd, err?: { code?: string, message?: string }): Promise<void> {
+    if (this.#ended) return
+    this.#ended = true
+    this.releaseSlot()
+    await this.start()
+    if (err !== undefined && how !== 'blocked') this.rec.record('error', { code: err.code ?? 'INTERNAL_ERROR', message: err.message ?? String(err) })
+    if (how === 'done') this.rec.state(4, 'done')
+    else this.rec.ended(how)
+    await this.deps.store.finish(this.info.runId)
+  }
+}
+
+/** How a failed run ended: refused, left by its client, or failed. */
+export function endOf (err: unknown, signal: AbortSignal): RunEnd {
+  const code = (err as { code?: string }).code
+  if (code === 'BLOCKED') return 'blocked'
+  return signal.aborted && code !== 'SHUTTING_DOWN' ? 'aborted' : 'error'
+}
+
+/** Runs `work` in a RunScope that is ended on every path, before the result goes back to the client. */
+export async function inRun<T> (deps: PipelineDeps, info: RunInfo, signal: AbortSignal, log: Logger, work: (scope: RunScope) => Promise<T>): Promise<T> {
+  const scope = new RunScope(deps, info, log)
+  try {
+    const result = await work(scope)
+    await scope.end('done')
+    return result
+  } catch (err) {
+    await scope.end(endOf(err, signal), err as Error)
+    throw err
+  } finally {
+    scope.releaseSlot()
+  }
+}
