@@ -16,7 +16,9 @@ t.test('the shipped catalog loads: ≥12 interception configs with de and en nam
   for (const c of catalog.interceptionConfigs()) {
     const name = c.name as { en?: string, de?: string }
     t.ok(name.en !== undefined && name.de !== undefined, `${c.id} has en and de names`)
-    t.ok(catalog.firstChunk(c)?.template, `${c.id} has a prompt template`)
+    // Picture work (image_transformation) skips Stage 2: the student's text is the instruction.
+    if (catalog.pipelines.get(c.pipeline)?.skip_stage2 === true) t.ok(c.media_preferences?.output_configs?.length, `${c.id} names its outputs`)
+    else t.ok(catalog.firstChunk(c)?.template, `${c.id} has a prompt template`)
   }
   t.equal(catalog.contextOf(catalog.configs.get('user_defined')!, 'de'), '', 'user_defined has an empty context')
   t.ok(catalog.systemConfig('pre_interception'), 'the Stage 1 system config')
