@@ -18,6 +18,7 @@ import configRoutes from './routes/config/index.js'
 import runRoutes from './routes/runs/index.js'
 import uploadRoutes from './routes/uploads/index.js'
 import modelRoutes from './routes/models/index.js'
+import workshopRoutes from './routes/workshop/index.js'
 import { isAppError } from './services/errors.js'
 import { pickLang } from './services/i18n.js'
 
@@ -71,4 +72,5 @@ export default async function app (fastify: FastifyInstance, opts: AppOptions): 
   await fastify.register(runRoutes)
   await fastify.register(uploadRoutes)
   await fastify.register(modelRoutes)
+  await fastify.register(workshopRoutes)
 }

@@ -16,10 +16,13 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
   const sse = { kind: 'manual', heartbeat: false } as const
   const errors = { 400: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody, 503: ErrorBody }
 
-  fastify.get('/api/schema/pipeline/execute', { sse, schema: { querystring: executeParams(limits), response: errors } }, async (request, reply) => {
-    // EventSource can only stream, so GET streams whatever enable_streaming says.
-    return await stream(request, reply, request.query)
-  })
+  // EventSource can only stream, so GET streams whatever enable_streaming says. The workshop's
+  // app asks for the same run (Stages 1–2) under /interception.
+  for (const path of ['/api/schema/pipeline/execute', '/api/schema/pipeline/interception']) {
+    fastify.get(path, { sse, schema: { querystring: executeParams(limits), response: errors } }, async (request, reply) => {
+      return await stream(request, reply, request.query)
+    })
+  }
 
   fastify.post('/api/schema/pipeline/execute', { sse, schema: { body: executeBody(limits), response: errors } }, async (request, reply) => {
     if (request.body.enable_streaming === true) return await stream(request, reply, request.body)

@@ -96,7 +96,7 @@ export class PipelineEngine {
   }
 
   /** `POST /pipeline/stage3-4`: Stage 3 on a Stage 2 text, then Stage 4; continues the client's run when it names one. */
-  async stage34 (req: RunBase & { text: string, outputConfig: string, seed: number | undefined, images: string[], continues: boolean }, signal: AbortSignal, log: Logger): Promise<{ media: MediaOutput, outputs: MediaOutput[], stage3: unknown, stage3Ms: number, stage4Ms: number }> {
+  async stage34 (req: RunBase & { text: string, outputConfig: string, seed: number | undefined, images: string[], continues: boolean, onStage3?: (s: { safe: boolean, translation: string }) => void }, signal: AbortSignal, log: Logger): Promise<{ media: MediaOutput, outputs: MediaOutput[], stage3: unknown, stage3Ms: number, stage4Ms: number }> {
     const target = resolveOutput(this.deps, undefined, req.outputConfig)
     if (target === undefined) throw new Error('unreachable: an explicit output config always resolves or throws')
     const images = await this.#images(req.images)
@@ -105,7 +105,7 @@ export class PipelineEngine {
       await scope.start()
       scope.rec.record('interception', req.text)
       const slot = await scope.acquire(signal)
-      return await mediaStages(this.deps, o, { text: req.text, target, seed: req.seed, images, rec: scope.rec, releaseModelSlot: () => slot.release() })
+      return await mediaStages(this.deps, o, { text: req.text, target, seed: req.seed, images, rec: scope.rec, releaseModelSlot: () => slot.release(), ...(req.onStage3 === undefined ? {} : { onStage3: req.onStage3 }) })
     })
   }
 

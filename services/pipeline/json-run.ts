@@ -82,13 +82,14 @@ async function stage1 (deps: PipelineDeps, o: RunOptions, text: string, rec: Run
 export async function mediaStages (
   deps: PipelineDeps,
   o: RunOptions,
-  a: { text: string, target: OutputTarget, seed: number | undefined, images: Array<{ data: Buffer, filename: string }>, rec: RunRecorder, releaseModelSlot: () => void }
+  a: { text: string, target: OutputTarget, seed: number | undefined, images: Array<{ data: Buffer, filename: string }>, rec: RunRecorder, releaseModelSlot: () => void, onStage3?: (s: { safe: boolean, translation: string }) => void }
 ): Promise<{ media: MediaOutput, outputs: MediaOutput[], stage3Ms: number, stage4Ms: number, stage3: unknown }> {
   const t0 = Date.now()
   a.rec.state(3, 'pre_output_safety')
   const s3 = await preOutputSafety(deps, { text: a.text, level: o.safetyLevel, lang: o.lang, mediaType: a.target.mediaType, signal: o.signal })
   a.rec.record('safety_pre_output', { translation: s3.translation, hits: s3.hits, checked: s3.checked, positive_prompt: s3.positive ?? null, negative_prompt: s3.negative ?? null, refusal: s3.refusal ?? null })
   a.releaseModelSlot()
+  a.onStage3?.({ safe: s3.refusal === undefined, translation: s3.translation })
   const stage3Ms = Date.now() - t0
   const stage3 = { translation: s3.translation, positive_prompt: s3.positive, negative_prompt: s3.negative, safe: s3.refusal === undefined }
   if (s3.refusal !== undefined) {
