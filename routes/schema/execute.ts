@@ -46,7 +46,7 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
     try {
       const level = safetyLevelOf(p.safety_level, 'youth')
       log.info({ schema: config.id, safety_level: level, execution_mode: p.execution_mode ?? 'eco' }, 'streaming run started')
-      const outcome = await fastify.pipeline.stream({ runId, config, inputText: p.input_text, contextPrompt: p.context_prompt, safetyLevel: level, executionMode: p.execution_mode ?? 'eco', lang }, run.sink, run.signal, log)
+      const outcome = await fastify.pipeline.stream({ runId, config, inputText: p.input_text, contextPrompt: p.context_prompt, safetyLevel: level, executionMode: p.execution_mode ?? 'eco', lang, accumulated: p.accumulated === true }, run.sink, run.signal, log)
       fastify.metrics.run('stream', outcome.status)
     } finally {
       run.cleanup()

@@ -13,7 +13,9 @@ export function executeParams (limits: { input: number, context: number }) {
     safety_level: Type.Optional(SafetyLevel),
     execution_mode: Type.Optional(ExecutionMode),
     user_language: Type.Optional(Language),
-    enable_streaming: Type.Optional(Type.Boolean())
+    enable_streaming: Type.Optional(Type.Boolean()),
+    /** Repeat the text so far in every chunk event (off by default: O(n²) bytes). */
+    accumulated: Type.Optional(Type.Boolean())
   }, { additionalProperties: true })
 }
 

@@ -21,6 +21,8 @@ export interface StreamRunRequest {
   safetyLevel: SafetyLevel
   executionMode: string
   lang: Lang
+  /** Repeat the whole text so far in every `chunk` (api.md §1: only when asked; O(n²) bytes). */
+  accumulated?: boolean
 }
 
 export type RunStatus = 'completed' | 'blocked' | 'error' | 'aborted'
@@ -94,7 +96,7 @@ export async function streamRun (deps: PipelineDeps, req: StreamRunRequest, sink
       onPiece: async (piece) => {
         accumulated += piece
         count++
-        await sink.send('chunk', { stage: 2, text_chunk: piece, accumulated, chunk_count: count })
+        await sink.send('chunk', req.accumulated === true ? { stage: 2, text_chunk: piece, chunk_count: count, accumulated } : { stage: 2, text_chunk: piece, chunk_count: count })
       }
     })
     rec.record('interception', result.text, { model: result.model, chunks: result.chunks })

@@ -78,7 +78,7 @@ t.test('leaving while the reader is paused (backpressure) still cancels everythi
     }
     return stream
   }
-  const c = openSse(s.url, { schema: 'overdrive', input_text: 'ein Haus', safety_level: 'off' })
+  const c = openSse(s.url, { schema: 'overdrive', input_text: 'ein Haus', safety_level: 'off', accumulated: 'true' })
   await c.waitFor('connected')
   c.pause()
   t.ok(await eventually(() => blockedSince !== undefined && Date.now() - blockedSince > 300, 5000), 'a send waits on the paused reader')

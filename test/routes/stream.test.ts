@@ -34,7 +34,7 @@ t.test('a streaming run: headers at once, events in order, payloads as api.md §
   let acc = ''
   chunks.forEach((e, i) => {
     acc += e.data.text_chunk as string
-    if (e.data.accumulated !== acc || e.data.chunk_count !== i + 1 || e.data.stage !== 2) t.fail(`chunk ${i} inconsistent`)
+    if ('accumulated' in e.data || e.data.chunk_count !== i + 1 || e.data.stage !== 2) t.fail(`chunk ${i} inconsistent`)
   })
   const complete = byName('complete')[0]
   t.equal(complete?.final_text, acc, 'final_text is the concatenation of all text_chunks')
@@ -90,4 +90,18 @@ t.test('the telephone config chains its steps through its languages; only the la
   for (let i = 1; i < 5; i++) t.match(prompts[i], new RegExp(`Prompt:\\nSchritt ${i - 1}$`), `step ${i} gets step ${i - 1}'s output`)
   t.match(prompts[4], /Target language: German/)
   t.equal(c.events.at(-1)?.data.final_text, 'Schritt 4')
+})
+
+t.test('accumulated=true repeats the text so far in every chunk (api.md §1: only when asked)', async (t) => {
+  const s = await startServer({}, { firstTokenDelayMs: 5, tokenDelayMs: 1 })
+  t.teardown(s.close)
+  const c = openSse(s.url, { schema: 'overdrive', input_text: 'ein Haus', safety_level: 'kids', accumulated: 'true' })
+  await c.done
+  let acc = ''
+  const chunks = c.events.filter((e) => e.event === 'chunk')
+  t.ok(chunks.length > 1)
+  for (const e of chunks) {
+    acc += e.data.text_chunk as string
+    t.equal(e.data.accumulated, acc)
+  }
 })
