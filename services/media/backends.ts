@@ -1,16 +1,37 @@
-import { AppError } from '../errors.js'
 import type { Chunk } from '../catalog/schemas.js'
 import type { ComfyUiClient } from './comfyui.js'
+import type { MediaKind } from './outputs.js'
+import { describeOutput } from './outputs.js'
+import { mapWorkflow, type WorkflowChunk } from './workflow.js'
+
+export { mapWorkflow } from './workflow.js'
+export type { MediaKind } from './outputs.js'
+
+/** A picture the student uploaded: PNG, JPEG or WebP bytes, and a file name for ComfyUI. */
+export interface MediaImage { data: Buffer, filename: string }
 
 export interface MediaRequest {
-  chunk: Chunk
+  chunk: Chunk | WorkflowChunk & Pick<Chunk, 'media_type' | 'meta'>
   prompt: string
   negativePrompt: string | undefined
   seed: number
   signal: AbortSignal
+  /** The student's pictures, in order: one → `input_image`, several → `input_image1..N`. */
+  images?: MediaImage[]
+  /**
+   * Further mapping values by input-mapping key (lyrics, seconds, width, frames ...), from the
+   * request or the output config's parameters. prompt, negative_prompt and seed win over these.
+   */
+  values?: Record<string, unknown>
 }
 
-export interface MediaFile { data: Buffer, ext: string, mediaType: string }
+export interface MediaFile {
+  data: Buffer
+  /** Checked: one of png jpg jpeg webp gif mp4 webm mov mp3 wav flac ogg m4a, else 'bin'; 'js' for code. */
+  ext: string
+  mediaType: MediaKind | 'p5'
+  contentType: string
+}
 export interface MediaResult { files: MediaFile[], metadata: Record<string, unknown> }
 
 /** Stage 4 behind one small interface: a backend turns a checked prompt into files. */
@@ -18,37 +39,29 @@ export interface MediaBackend {
   generate: (req: MediaRequest) => Promise<MediaResult>
 }
 
-/** Puts the prompt, negative prompt, seed and defaults into the chunk's workflow graph. */
-export function mapWorkflow (chunk: Chunk, values: Record<string, unknown>): Record<string, unknown> {
-  if (chunk.workflow === undefined) throw new AppError('CATALOG_INVALID', `chunk ${chunk.name} has no ComfyUI workflow`, 500)
-  const graph = structuredClone(chunk.workflow) as Record<string, Record<string, unknown>>
-  for (const [key, mapping] of Object.entries(chunk.input_mappings ?? {})) {
-    const value = values[key] ?? mapping.default
-    if (value === undefined || mapping.node_id === undefined || mapping.field === undefined) continue
-    const node = graph[String(mapping.node_id)]
-    if (node === undefined) throw new AppError('CATALOG_INVALID', `chunk ${chunk.name}: input "${key}" names node ${String(mapping.node_id)}, which the workflow lacks`, 500)
-    const path = mapping.field.split('.')
-    let target: Record<string, unknown> = node
-    for (const part of path.slice(0, -1)) {
-      target[part] ??= {}
-      target = target[part] as Record<string, unknown>
-    }
-    target[path.at(-1) as string] = value
-  }
-  return graph
-}
-
 export class ComfyUiBackend implements MediaBackend {
   constructor (readonly client: ComfyUiClient) {}
 
   async generate (req: MediaRequest): Promise<MediaResult> {
-    const negative = [req.chunk.input_mappings?.negative_prompt?.default, req.negativePrompt].filter((x): x is string => typeof x === 'string' && x !== '').join(', ')
-    const workflow = mapWorkflow(req.chunk, { prompt: req.prompt, negative_prompt: negative === '' ? undefined : negative, seed: req.seed })
+    const mappings = (req.chunk.input_mappings ?? {}) as Record<string, unknown>
+    const negDefault = (mappings.negative_prompt as { default?: unknown } | undefined)?.default
+    const negative = [negDefault, req.negativePrompt].filter((x): x is string => typeof x === 'string' && x !== '').join(', ')
+    const values: Record<string, unknown> = { ...req.values, prompt: req.prompt, negative_prompt: negative === '' ? undefined : negative, seed: req.seed }
+    // Uploads first: their names (ComfyUI may rename on a clash) go into the LoadImage nodes.
+    const images = req.images ?? []
+    const multi = Object.keys(mappings).some((k) => /^input_image\d+$/.test(k)) && !('input_image' in mappings && images.length === 1)
+    const uploaded: string[] = []
+    for (const image of images) {
+      const up = await this.client.uploadImage(image, req.signal)
+      uploaded.push(up.subfolder === '' ? up.name : `${up.subfolder}/${up.name}`)
+    }
+    if (multi) uploaded.forEach((name, i) => { values[`input_image${i + 1}`] = name })
+    else if (uploaded[0] !== undefined) values.input_image = uploaded[0]
+    const workflow = mapWorkflow(req.chunk as WorkflowChunk, values)
     const result = await this.client.run(workflow, req.signal)
-    const mediaType = req.chunk.media_type ?? req.chunk.meta?.media_type ?? 'image'
     return {
-      files: result.files.map((f) => ({ data: f.data, ext: (f.filename.split('.').pop() ?? 'bin').toLowerCase(), mediaType })),
-      metadata: { prompt_id: result.promptId, progress: result.progress, negative_prompt: negative }
+      files: result.files.map((f) => ({ data: f.data, ...describeOutput(f.filename, f.key) })),
+      metadata: { prompt_id: result.promptId, progress: result.progress, negative_prompt: negative, ...(uploaded.length > 0 ? { input_images: uploaded } : {}) }
     }
   }
 }
@@ -56,6 +69,6 @@ export class ComfyUiBackend implements MediaBackend {
 /** The p5.js "backend": the checked Stage 2 text is the sketch. */
 export class CodeBackend implements MediaBackend {
   async generate (req: MediaRequest): Promise<MediaResult> {
-    return { files: [{ data: Buffer.from(req.prompt, 'utf8'), ext: 'js', mediaType: 'p5' }], metadata: {} }
+    return { files: [{ data: Buffer.from(req.prompt, 'utf8'), ext: 'js', mediaType: 'p5', contentType: 'text/javascript; charset=utf-8' }], metadata: {} }
   }
 }
