@@ -1,7 +1,8 @@
 import type { Chunk } from '../catalog/schemas.js'
 import type { ComfyUiClient } from './comfyui.js'
 import type { MediaKind } from './outputs.js'
-import { describeOutput } from './outputs.js'
+import { randomUUID } from 'node:crypto'
+import { describeOutput, safeExt } from './outputs.js'
 import { mapWorkflow, type WorkflowChunk } from './workflow.js'
 
 export { mapWorkflow } from './workflow.js'
@@ -10,8 +11,11 @@ export type { MediaKind } from './outputs.js'
 /** A picture the student uploaded: PNG, JPEG or WebP bytes, and a file name for ComfyUI. */
 export interface MediaImage { data: Buffer, filename: string }
 
+/** A catalog chunk; also one whose input mappings take the legacy forms (strings, lists). */
+export type MediaChunk = Chunk | (WorkflowChunk & Pick<Chunk, 'media_type' | 'meta'>)
+
 export interface MediaRequest {
-  chunk: Chunk | WorkflowChunk & Pick<Chunk, 'media_type' | 'meta'>
+  chunk: MediaChunk
   prompt: string
   negativePrompt: string | undefined
   seed: number
@@ -47,12 +51,16 @@ export class ComfyUiBackend implements MediaBackend {
     const negDefault = (mappings.negative_prompt as { default?: unknown } | undefined)?.default
     const negative = [negDefault, req.negativePrompt].filter((x): x is string => typeof x === 'string' && x !== '').join(', ')
     const values: Record<string, unknown> = { ...req.values, prompt: req.prompt, negative_prompt: negative === '' ? undefined : negative, seed: req.seed }
-    // Uploads first: their names (ComfyUI may rename on a clash) go into the LoadImage nodes.
-    const images = req.images ?? []
-    const multi = Object.keys(mappings).some((k) => /^input_image\d+$/.test(k)) && !('input_image' in mappings && images.length === 1)
+    // Uploads first: the names ComfyUI gives them go into the LoadImage nodes. Each gets a name
+    // of its own, so two runs uploading "image.png" at once never overwrite each other's picture.
+    const slots = Object.keys(mappings).filter((k) => /^input_image\d+$/.test(k)).length
+    const multi = slots > 0 && !('input_image' in mappings && (req.images ?? []).length === 1)
+    const images = (req.images ?? []).slice(0, multi ? slots : 1)
     const uploaded: string[] = []
     for (const image of images) {
-      const up = await this.client.uploadImage(image, req.signal)
+      const ext = safeExt(image.filename)
+      const filename = image.filename === '' ? '' : `artsed_${randomUUID()}.${['png', 'jpg', 'jpeg', 'webp'].includes(ext) ? ext : 'png'}`
+      const up = await this.client.uploadImage({ data: image.data, filename }, req.signal)
       uploaded.push(up.subfolder === '' ? up.name : `${up.subfolder}/${up.name}`)
     }
     if (multi) uploaded.forEach((name, i) => { values[`input_image${i + 1}`] = name })
