@@ -51,6 +51,8 @@ export class ComfyUiBackend implements MediaBackend {
     const negDefault = (mappings.negative_prompt as { default?: unknown } | undefined)?.default
     const negative = [negDefault, req.negativePrompt].filter((x): x is string => typeof x === 'string' && x !== '').join(', ')
     const values: Record<string, unknown> = { ...req.values, prompt: req.prompt, negative_prompt: negative === '' ? undefined : negative, seed: req.seed }
+    // The app says duration, the audio chunks' mappings say seconds.
+    if (values.seconds === undefined && values.duration !== undefined) values.seconds = values.duration
     // Uploads first: the names ComfyUI gives them go into the LoadImage nodes. Each gets a name
     // of its own, so two runs uploading "image.png" at once never overwrite each other's picture.
     const slots = Object.keys(mappings).filter((k) => /^input_image\d+$/.test(k)).length

@@ -106,3 +106,12 @@ t.test('(d) an older ComfyUI that ignores prompt_id on /interrupt: cancelling a 
   await t.rejects(other, { code: 'ABORTED' })
   t.same(sim.interrupted, [otherId], 'a running job of ours is interrupted')
 })
+
+t.test('(c) /history is polled with back-off, not every 100 ms for the whole job', async (t) => {
+  const { sim, client } = await setup(t, { renderMs: 2500 }, { websocket: false })
+  const result = await client.run(workflow, new AbortController().signal)
+  t.equal(result.progress, 'polling')
+  // 20 ms doubling (capped at 200 ms here): at most ~17 reads in 2.5 s however fast the machine;
+  // a fixed 100 ms poll makes about 25. A slow machine only makes fewer.
+  t.ok(sim.historyReads <= 18, `${sim.historyReads} reads of /history`)
+})
