@@ -7,17 +7,22 @@ const CONTENT_TYPES: Record<string, string> = { png: 'image/png', webp: 'image/w
 
 /**
  * What POST /prompt refuses, in ComfyUI's words (execution.py validate_prompt): no output node,
- * an unknown class, a model file or an input picture not in its list.
+ * a class it does not have, a choice (model file, input picture) not in its list. Checked against
+ * the simulator's own /object_info, so what it lists and what it runs agree.
  */
-export function validatePrompt (prompt: Graph | undefined, opts: { missingNodes: string[], missingModels: string[], inputFiles: Map<string, Buffer> }): Record<string, unknown> | undefined {
+export function validatePrompt (prompt: Graph | undefined, objectInfo: Record<string, unknown>): Record<string, unknown> | undefined {
   const error = (type: string, message: string, nodeErrors: Record<string, unknown> = {}): Record<string, unknown> => ({ error: { type, message, details: '', extra_info: {} }, node_errors: nodeErrors })
   if (typeof prompt !== 'object' || prompt === null || Object.keys(prompt).length === 0) return error('prompt_no_outputs', 'Prompt has no outputs')
   for (const [id, node] of Object.entries(prompt)) {
     const cls = String(node?.class_type)
-    if (opts.missingNodes.includes(cls)) return error('invalid_prompt', `Cannot execute because node ${cls} does not exist.`)
+    const info = objectInfo[cls] as { input?: { required?: Record<string, unknown> } } | undefined
+    if (info === undefined) return error('invalid_prompt', `Cannot execute because node ${cls} does not exist.`, {})
     for (const [input, value] of Object.entries(node?.inputs ?? {})) {
-      const missing = typeof value === 'string' && (opts.missingModels.includes(value) || (cls === 'LoadImage' && input === 'image' && !opts.inputFiles.has(value)))
-      if (missing) return error('prompt_outputs_failed_validation', 'Prompt outputs failed validation', { [id]: { errors: [{ type: 'value_not_in_list', message: 'Value not in list', details: `${input}: '${value}' not in list` }], class_type: cls } })
+      const spec = info.input?.required?.[input]
+      const choices = Array.isArray(spec) && Array.isArray(spec[0]) ? spec[0] as unknown[] : undefined
+      if (typeof value === 'string' && choices !== undefined && !choices.includes(value)) {
+        return error('prompt_outputs_failed_validation', 'Prompt outputs failed validation', { [id]: { errors: [{ type: 'value_not_in_list', message: 'Value not in list', details: `${input}: '${value}' not in list` }], dependent_outputs: [], class_type: cls } })
+      }
     }
   }
   if (!Object.values(prompt).some((n) => SAVE_NODES[String(n?.class_type)] !== undefined || n?.class_type === 'PreviewImage')) return error('prompt_no_outputs', 'Prompt has no outputs')

@@ -2,7 +2,8 @@
  * A plausible subset of ComfyUI's GET /object_info for the simulator: the core node classes the
  * shipped and the workshop's workflows use, with model-file choices in the shape server.py's
  * node_info gives them (`input.required.ckpt_name = [[files...], {}]`). Custom nodes (the
- * workshop's ai4artsed_* ones) are absent, as on a stock ComfyUI.
+ * workshop's ai4artsed_* ones) are absent, as on a stock ComfyUI; POST /prompt refuses what is
+ * not listed here. A workflow of ours that needs another class or file: add it here.
  */
 export const SIM_MODELS: Record<string, string[]> = {
   checkpoints: ['sd3.5_large.safetensors', 'OfficialStableDiffusion/sd3.5_large.safetensors', 'ace_step_v1_3.5b.safetensors', 'stable-audio-open-1.0.safetensors', 'stable_audio_open_1.0.safetensors', 'ltxv-13b-0.9.7-distilled-fp8.safetensors', 'Flux1/flux2_dev_fp8mixed.safetensors'],
@@ -33,10 +34,12 @@ const OTHER_NODES = [
   'PrimitiveFloat', 'PrimitiveInt', 'PrimitiveString', 'PrimitiveStringMultiline', 'SamplerCustom', 'SaveAnimatedWEBP',
   'SaveAudio', 'SaveAudioMP3', 'SaveImage', 'SaveVideo', 'SaveWEBM', 'StringConcatenate', 'TextEncodeAceStepAudio',
   'TextEncodeQwenImageEdit', 'TextEncodeQwenImageEditPlus', 'VAEDecode', 'VAEDecodeAudio', 'VAEEncode',
-  'Wan22ImageToVideoLatent', 'WanImageToVideo'
+  'Wan22ImageToVideoLatent', 'WanImageToVideo',
+  // Not core: VideoHelperSuite's video saver, and a WAV saver only this simulator has.
+  'VHS_VideoCombine', 'SaveAudioWAV'
 ]
 
-const OUTPUT_NODES = new Set(['PreviewAny', 'PreviewImage', 'SaveAnimatedWEBP', 'SaveAudio', 'SaveAudioMP3', 'SaveImage', 'SaveVideo', 'SaveWEBM'])
+const OUTPUT_NODES = new Set(['VHS_VideoCombine', 'SaveAudioWAV', 'PreviewAny', 'PreviewImage', 'SaveAnimatedWEBP', 'SaveAudio', 'SaveAudioMP3', 'SaveImage', 'SaveVideo', 'SaveWEBM'])
 
 export interface ObjectInfoOptions {
   /** Files to leave out of every list (a model not downloaded). */

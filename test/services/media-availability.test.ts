@@ -61,3 +61,13 @@ t.test('both shapes of a choice: the list itself, and the newer COMBO with optio
   t.same(workflowAvailability(wf('a.safetensors', 'c.safetensors', 'w.safetensors'), info), { ok: false, reason: 'ComfyUI lacks model file w.safetensors (VAELoader.vae_name)' })
   t.same(workflowAvailability({ 1: { class_type: 'ai4artsed_t5_clip_fusion', inputs: {} }, 2: { class_type: 'Nope', inputs: {} } }, info), { ok: false, reason: 'ComfyUI lacks node types ai4artsed_t5_clip_fusion, Nope' })
 })
+
+t.test("a workflow run anyway with a missing file is refused by ComfyUI's validation, its words kept", async (t) => {
+  const sim = new ComfyUiSimulator({ missingModels: ['sd3.5_large.safetensors'] })
+  const client = new ComfyUiClient({ baseUrl: await sim.listen(), timeoutMs: 5000 })
+  t.teardown(async () => { await client.close(); await sim.close() })
+  const { load: _load, ...runnable } = workflow
+  await t.rejects(client.run(runnable, new AbortController().signal), { code: 'UPSTREAM_ERROR', message: /400 on \/prompt.*ckpt_name: 'sd3\.5_large\.safetensors' not in list/ })
+  sim.set({ missingModels: [] })
+  await t.rejects(client.run({ ...runnable, 9: { class_type: 'ai4artsed_t5_clip_fusion', inputs: {} } }, new AbortController().signal), { message: /node ai4artsed_t5_clip_fusion does not exist/ })
+})
