@@ -57,7 +57,8 @@ export class ComfyUiBackend implements MediaBackend {
     // of its own, so two runs uploading "image.png" at once never overwrite each other's picture.
     const slots = Object.keys(mappings).filter((k) => /^input_image\d+$/.test(k)).length
     const multi = slots > 0 && !('input_image' in mappings && (req.images ?? []).length === 1)
-    const images = (req.images ?? []).slice(0, multi ? slots : 1)
+    // Only as many as the workflow has image inputs for; none when it has none (text-to-image).
+    const images = (req.images ?? []).slice(0, multi ? slots : 'input_image' in mappings ? 1 : 0)
     const uploaded: string[] = []
     for (const image of images) {
       const ext = safeExt(image.filename)

@@ -107,3 +107,11 @@ t.test('an upload ComfyUI refuses is an upstream error, and nothing is submitted
   await t.rejects(backend.generate(request(img2img, [{ data: Buffer.from('x'), filename: '' }])), { code: 'UPSTREAM_ERROR', message: /upload/ })
   t.equal(sim.submitted.length, 0)
 })
+
+t.test('pictures sent to a text-to-image output are not uploaded', async (t) => {
+  const { sim, backend } = await setup(t)
+  const { input_image: _drop, ...mappings } = img2img.input_mappings as Record<string, unknown>
+  const textOnly = { ...img2img, name: 'text_only', workflow: { ...img2img.workflow, load_image: { class_type: 'LoadImage', inputs: { image: 'upload-0.png' } } }, input_mappings: mappings } as MediaChunk
+  await t.rejects(backend.generate(request(textOnly, [picture(1)])), { code: 'UPSTREAM_ERROR', message: /not in list/ }, 'the workflow\'s own LoadImage name is kept (and here unknown to ComfyUI)')
+  t.equal(sim.uploads.size, 0, 'nothing uploaded')
+})
