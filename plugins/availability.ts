@@ -1,5 +1,6 @@
 import fp from 'fastify-plugin'
-import { OutputAvailability, type ObjectInfo } from '../services/catalog/output-availability.js'
+import { OutputAvailability } from '../services/catalog/output-availability.js'
+import { workflowAvailability } from '../services/media/availability.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -13,13 +14,7 @@ export default fp(async (fastify) => {
   fastify.decorate('availability', new OutputAvailability({
     catalog: fastify.catalog,
     objectInfo: async () => await comfyui.objectInfo(),
-    check: (workflow, info: ObjectInfo) => {
-      for (const [id, node] of Object.entries(workflow)) {
-        const type = (node as { class_type?: unknown }).class_type
-        if (typeof type === 'string' && info[type] === undefined) return { ok: false, reason: `ComfyUI has no node "${type}" (node ${id})` }
-      }
-      return { ok: true }
-    },
+    check: workflowAvailability,
     ttlMs: fastify.config.AVAILABILITY_CACHE_MS
   }))
 }, { name: 'availability', dependencies: ['config', 'catalog', 'media'] })

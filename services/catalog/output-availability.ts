@@ -1,8 +1,8 @@
 import type { Catalog } from './catalog.js'
 import type { Chunk } from './schemas.js'
 
-/** ComfyUI's `/object_info`: node class → its input spec (only what the check reads is typed). */
-export type ObjectInfo = Record<string, { input?: { required?: Record<string, unknown>, optional?: Record<string, unknown> } }>
+import type { ObjectInfo } from '../media/availability.js'
+export type { ObjectInfo }
 
 /** Checks one workflow against ComfyUI's node classes and model files. */
 export type WorkflowCheck = (workflow: Record<string, unknown>, info: ObjectInfo) => { ok: true } | { ok: false, reason: string }

@@ -151,8 +151,8 @@ export async function media (deps: PipelineDeps, a: { runId: string, target: Out
     const entities: EntityRecord[] = []
     for (const file of result.files) {
       // pipeline.md's entity names: the sketch is `p5`, media are `output_<kind>`.
-      const type = file.mediaType === 'code' || file.mediaType === 'p5' ? 'p5' : `output_${file.mediaType}`
-      entities.push(await deps.store.record(a.runId, type, file.data, { ext: file.ext, metadata: { seed: a.seed, config: a.target.config.id, media_type: file.mediaType === 'p5' ? 'code' : file.mediaType, ...result.metadata } }))
+      const type = file.mediaType === 'code' ? 'p5' : `output_${file.mediaType}`
+      entities.push(await deps.store.record(a.runId, type, file.data, { ext: file.ext, metadata: { seed: a.seed, config: a.target.config.id, media_type: file.mediaType, ...result.metadata } }))
     }
     return { entities, seed: a.seed, metadata: result.metadata }
   } finally {

@@ -38,3 +38,21 @@ t.test('ComfyUI refusing connections', async (t) => {
   const ready = await (await fetch(`${s.url}/ready`)).json() as { comfyui: { reachable: boolean } }
   t.equal(ready.comfyui.reachable, false, '/ready reports it')
 })
+
+t.test('a ComfyUI restart mid-job ends the media output with UPSTREAM_ERROR long before the timeout, with the slot freed', async (t) => {
+  const s = await startServer({ COMFYUI_TIMEOUT_MS: '120000' }, {}, { renderMs: 120_000 })
+  t.teardown(s.close)
+  const pending = run(s.url)
+  t.ok(await eventually(() => s.comfy.runningId !== undefined, 20_000), 'the job runs in ComfyUI')
+  s.comfy.restart()
+  const r = await pending
+  t.match(r.body.media_output, { status: 'error', code: 'UPSTREAM_ERROR', error: /restarted/ })
+  t.ok(await eventually(() => s.app.media.queue.active === 0), 'media slot freed')
+})
+
+t.test("ComfyUI's own error text reaches the media output whole", async (t) => {
+  const s = await startServer({}, {}, { fail: true, renderMs: 10, failMessage: 'Allocation on device failed: out of memory while decoding, try a smaller size' })
+  t.teardown(s.close)
+  const r = await run(s.url)
+  t.match(r.body.media_output, { status: 'error', code: 'UPSTREAM_ERROR', error: /KSampler: RuntimeError: Allocation on device failed: out of memory while decoding, try a smaller size$/ })
+})
