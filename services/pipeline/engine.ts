@@ -5,7 +5,7 @@ import type { SafetyLevel } from '../safety/term-filter.js'
 import { isRunId } from '../run-store.js'
 import type { Logger, PipelineDeps } from './deps.js'
 import { RunRecorder } from './recorder.js'
-import { mediaStages, textStages, type MediaOutput, type RunOptions, type Stage2Outcome } from './json-run.js'
+import { mediaStages, stage1, textStages, type MediaOutput, type RunOptions, type Stage2Outcome } from './json-run.js'
 import { optimization, resolveOutput } from './steps.js'
 import { streamRun, type EventSink, type RunOutcome, type StreamRunRequest } from './stream-run.js'
 
@@ -91,8 +91,11 @@ export class PipelineEngine {
     const o: RunOptions = { ...req, signal, log }
     const rec = await this.#begin(req, target.config.id, [target.mediaType], log)
     rec.record('interception', req.text)
-    return await this.#withSlot(o, rec, async (slot) =>
-      await mediaStages(this.deps, o, { text: req.text, target, seed: req.seed, rec, releaseModelSlot: () => slot.release() }))
+    return await this.#withSlot(o, rec, async (slot) => {
+      // The client brings this text: it gets the full Stage 1 check before Stage 3.
+      await stage1(this.deps, o, req.text, rec, 'given')
+      return await mediaStages(this.deps, o, { text: req.text, target, seed: req.seed, rec, releaseModelSlot: () => slot.release() })
+    })
   }
 
   /** `POST /pipeline/optimize`: only the optimization call, in a model slot. */

@@ -29,7 +29,7 @@ export function termCheck (text: string, level: SafetyLevel, lang: Lang): TermCh
   const hits = findTerms(text, level)
   const banned = hits.filter((h) => h.hard)
   if (banned.length > 0) {
-    const terms = banned.map((h) => h.matched)
+    const terms = [...new Set(banned.map((h) => h.matched))]
     return { hits, refusal: { category: 'symbols_86a', terms, reason: `§86a StGB: ${terms.join(', ')}`, message: refusalMessage('symbols_86a', lang) } }
   }
   return { hits, refusal: undefined }

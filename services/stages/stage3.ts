@@ -82,7 +82,7 @@ export async function preOutput (input: Stage3Input, llm: ModelCaller, p: Stage3
   const translation = (await call({ messages: [{ role: 'user', content: fillTemplate(p.translateTemplate, { TARGET_LANGUAGE: 'English', INPUT_TEXT: input.text }) }] })).trim()
 
   const hits = findTerms(translation, input.level)
-  const terms = hits.map((h) => h.matched)
+  const terms = [...new Set(hits.map((h) => h.matched))]
   const blocked = (category: Category, reason: string, checked: boolean): Stage3Result =>
     ({ refusal: { category, terms, reason, message: refusalMessage(category, input.lang) }, positive: undefined, negative: undefined, translation, hits: terms, checked })
   if (hits.some((h) => h.hard)) return blocked('symbols_86a', `§86a StGB: ${hits.filter((h) => h.hard).map((h) => h.matched).join(', ')}`, false)
