@@ -13,8 +13,11 @@ const isSafety = (req: SimRequest) => req.format !== undefined && req.format !==
 
 const NOOSE = 'a topless person hanging from a noose'
 
+// The tests' helper lets requests loosen the level; here the deployment's own rule applies.
+const DEPLOYED = { SAFETY_LEVELS_ALLOWED: '' }
+
 t.test('hole 1: every text that reaches a model is checked at the run\'s level', async (t) => {
-  const s = await startServer()
+  const s = await startServer(DEPLOYED)
   t.teardown(s.close)
   const judged: SimRequest[] = []
   // A model that refuses only what it is shown: nothing on the word lists, so only a model
@@ -71,7 +74,7 @@ t.test('hole 1: every text that reaches a model is checked at the run\'s level',
 })
 
 t.test('the deployment sets the level; SAFETY_LEVELS_ALLOWED lets a request loosen it', async (t) => {
-  const youth = await startServer({ SAFETY_LEVEL: 'youth' })
+  const youth = await startServer({ ...DEPLOYED, SAFETY_LEVEL: 'youth' })
   t.teardown(youth.close)
   const strict = await post(`${youth.url}/api/schema/pipeline/execute`, { schema: 'overdrive', input_text: 'ein Haus', safety_level: 'kids' })
   t.equal(strict.body.metadata.safety_level, 'kids', 'stricter is always fine')
@@ -91,7 +94,7 @@ t.test('the deployment sets the level; SAFETY_LEVELS_ALLOWED lets a request loos
 })
 
 t.test('hole 3 over HTTP: a child\'s name reaches the model as a hint and passes; the refusal never repeats the word', async (t) => {
-  const s = await startServer()
+  const s = await startServer(DEPLOYED)
   t.teardown(s.close)
   const res = await post(`${s.url}/api/schema/pipeline/stage2`, { schema: 'overdrive', input_text: 'Sigrunes Katze spielt im Garten' })
   t.equal(res.status, 200)

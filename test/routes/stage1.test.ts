@@ -2,8 +2,7 @@ import t from 'tap'
 import { openSse, startServer } from '../helper.js'
 
 t.test('Stage 1 over the stream', async (t) => {
-  // The levels below adult are asked for by the requests; the deployment allows them.
-  const s = await startServer({ SAFETY_LEVELS_ALLOWED: 'adult,off' })
+  const s = await startServer()
   t.teardown(s.close)
   const judged: string[] = []
   const judge = s.sim.options.judge
