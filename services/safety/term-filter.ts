@@ -107,9 +107,14 @@ function matchTerm (words: string[], runs: string[], term: CompiledTerm): string
   const n = term.words.length
   if (n === 0) return undefined
   const fuzzy = term.joined.length >= NEAR_MISS_MIN
+  const [c0, c1] = [term.joined[0], term.joined[1]]
   for (let i = 0; i < words.length; i++) {
+    const first = words[i] as string
+    // A near miss keeps the first letter, drops it, or adds one in front; else no match can start here.
+    const exactStart = first[0] === c0
+    if (!exactStart && !(fuzzy && (first[0] === c1 || first[1] === c0))) continue
     // The term's own words in order; the last one inflects, or starts a compound.
-    if (i + n <= words.length) {
+    if (exactStart && i + n <= words.length) {
       let ok = true
       for (let k = 0; k < n && ok; k++) {
         const w = words[i + k] as string
@@ -120,6 +125,7 @@ function matchTerm (words: string[], runs: string[], term: CompiledTerm): string
     }
     // Pieces joined: a split or spaced spelling whose joined form is the term.
     for (const near of fuzzy ? [false, true] : [false]) {
+      if (!near && !exactStart) continue
       let joined = ''
       for (let j = i; j < words.length && joined.length <= term.joined.length + 3; j++) {
         joined += words[j] as string
@@ -128,7 +134,8 @@ function matchTerm (words: string[], runs: string[], term: CompiledTerm): string
       }
     }
   }
-  for (const w of [...words, ...runs]) {
+  if (!term.compound && runs.length === 0) return undefined
+  for (const w of new Set([...words, ...runs])) {
     if (runs.includes(w) && inflects(w, term.joined)) return w
     if (!term.compound || w.length <= term.joined.length) continue
     if (w.includes(term.joined) || (fuzzy && nearMissInside(term.joined, w))) return w

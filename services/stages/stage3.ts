@@ -74,6 +74,11 @@ export async function preOutput (input: Stage3Input, llm: ModelCaller, p: Stage3
       const why = problems.slice(0, 3).map((x) => x.what).join(', ')
       return { refusal: { category: 'other', terms: problems.map((x) => x.what), reason: `sketch refused: ${problems.map((x) => `${x.what} (line ${x.line})`).join('; ')}`, message: CODE_REFUSAL[input.lang](why) }, positive: undefined, negative: undefined, translation: code, hits: problems.map((x) => x.what), checked: false }
     }
+    // Words in the sketch (a text() label, a comment) pass the §86a filter like any prompt.
+    const banned = findTerms(code, input.level, { contexts: ['religion'] }).filter((h) => h.hard).map((h) => h.matched)
+    if (banned.length > 0) {
+      return { refusal: { category: 'symbols_86a', terms: banned, reason: `§86a StGB in the sketch: ${banned.join(', ')}`, message: refusalMessage('symbols_86a', input.lang) }, positive: undefined, negative: undefined, translation: code, hits: banned, checked: false }
+    }
     return { refusal: undefined, positive: code, negative: undefined, translation: code, hits: [], checked: false }
   }
 

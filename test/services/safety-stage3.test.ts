@@ -55,3 +55,13 @@ t.test('the deployment level wins over a looser request', async (t) => {
   t.equal(runLevel('off', 'kids', 'adult'), 'kids', 'off is not listed')
   t.equal(runLevel('off', 'kids', 'adult, off'), 'off')
 })
+
+t.test('a sketch is parsed, and its words pass the §86a filter too', async (t) => {
+  const llm = model(safe)
+  const code = async (text: string) => await preOutput({ text, level: 'adult', lang: 'de', mediaType: 'p5', signal: new AbortController().signal }, llm, prompts)
+  t.equal((await code("function draw () { text('Sonne', 10, 10) }")).refusal, undefined)
+  t.equal((await code("function draw () { text('S1eg He1l', 10, 10) }")).refusal?.category, 'symbols_86a')
+  const escape = await code("function draw () { window['fe' + 'tch']('https://x') }")
+  t.match(escape.refusal, { category: 'other', message: /Internet/ })
+  t.equal(llm.checks.length, 0, 'code is checked without a model')
+})
