@@ -14,7 +14,10 @@ export interface TermHit { term: string, category: Category, matched: string, ha
 /** Endings that turn a listed word into its plural or inflected form ("killer" → "killers"). */
 const ENDINGS = ['', 's', 'es', 'e', 'en', 'er', 'n', 'ed', 'ing', 'ern', 'ens', 'em']
 
-/** Terms this long (folded, without spaces) also match with one letter wrong, added or missing. */
+/**
+ * Terms this long (folded, without spaces) also match with one letter wrong, added or missing;
+ * not those with digits ("combat 18" is not "combat 1").
+ */
 export const NEAR_MISS_MIN = 7
 
 interface CompiledTerm extends Term { words: string[], joined: string, compound: boolean, prefix: boolean }
@@ -106,7 +109,7 @@ function withLetterRuns (words: string[]): string[] {
 function matchTerm (words: string[], runs: string[], term: CompiledTerm): string | undefined {
   const n = term.words.length
   if (n === 0) return undefined
-  const fuzzy = term.joined.length >= NEAR_MISS_MIN
+  const fuzzy = term.joined.length >= NEAR_MISS_MIN && !/\d/.test(term.joined)
   const [c0, c1] = [term.joined[0], term.joined[1]]
   for (let i = 0; i < words.length; i++) {
     const first = words[i] as string

@@ -42,20 +42,22 @@ export const TERMS_86A: Term[] = [
   // Associations banned in Germany (§86 (1) no. 2) and terrorist organisations.
   ...hard(`
     blood and honour, blood honour, blood and honor, combat 18, hammerskins, hammerskin, crew 38,
-    wiking jugend, nationalistische front, freiheitliche deutsche arbeiterpartei, nationale offensive,
-    deutsche alternative, heimattreue deutsche jugend, weisse woelfe terrorcrew, white wolves terrorcrew,
-    sturm 18, nordadler, altermedia, hizb ut tahrir, isis flag, isis flagge, islamic state flag,
+    wiking jugend, nationalistische front, freiheitliche deutsche arbeiterpartei,
+    heimattreue deutsche jugend, weisse woelfe terrorcrew, white wolves terrorcrew, nordadler, altermedia, hizb ut tahrir, isis flag, isis flagge, islamic state flag,
     is flagge, flagge des islamischen staates, flag of the islamic state, daesh flag, daesh flagge
   `, ['history']),
   // Greetings, slogans and songs of NS organisations.
   ...hard(`
     heil hitler, sieg heil, hitlergruss, hitler gruss, hitler salute, nazi salute, nazigruss, nazi gruss,
-    meine ehre heisst treue, unsere ehre heisst treue, blut und ehre, alles fuer deutschland, deutschland erwache,
+    meine ehre heisst treue, unsere ehre heisst treue, blut und ehre, deutschland erwache,
     ein volk ein reich ein fuehrer, fuehrer befiehl wir folgen, horst wessel lied, horst wessel song,
     juden raus, white power salute
   `, ['history']),
-  // Ambiguous: names, greetings, numbers, heraldry, religion, history.
+  // Ambiguous: names, greetings, numbers, heraldry, religion, history, everyday phrases (the SA
+  // slogan "Alles für Deutschland" is also what a sports report says of a team; banned groups
+  // named "Deutsche Alternative", "Nationale Offensive" or "Sturm 18" share words with the news).
   ...hint(`
+    alles fuer deutschland, deutsche alternative, nationale offensive, sturm 18,
     sigrun, sigrune, siegrune, sig rune, sieg rune, odal, odalrune, othala, lebensrune, tyrrune, tyr rune,
     wolfsangel, schwarze sonne, black sun, sonnenrad, keltenkreuz, celtic cross, triskele, totenkopf,
     deutscher gruss, deutschem gruss, mit deutschem gruss, die fahne hoch, reichskriegsflagge, reichsadler,

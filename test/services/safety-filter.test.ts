@@ -7,7 +7,7 @@ const hard = (text: string, level: 'kids' | 'youth' | 'adult' | 'off' = 'kids') 
 
 t.test('hole 2: §86a organisations, slogans and greetings of the lists block in every level', async (t) => {
   for (const text of [
-    'Blood & Honour Konzert', 'Combat 18', 'Hammerskins Logo', 'Meine Ehre heißt Treue', 'Alles für Deutschland',
+    'Blood & Honour Konzert', 'Combat 18', 'Hammerskins Logo', 'Meine Ehre heißt Treue',
     'Deutschland erwache', 'Hitlerjugend Abzeichen', 'Waffen-SS Uniform', 'SS-Totenkopf', 'Flagge des Islamischen Staates', 'Horst-Wessel-Lied'
   ]) {
     for (const level of ['kids', 'youth', 'adult', 'off'] as const) t.ok(hard(text, level).length > 0, `${text} (${level})`)
@@ -18,7 +18,8 @@ t.test('hole 3: names, greetings, numbers, heraldry and religion are hints, neve
   for (const text of [
     'Sigrunes Katze spielt im Garten', 'Sigrun malt ein Pferd', 'ein deutscher Gruß aus Berlin auf einer Postkarte',
     'die Göttin Isis am Nil', 'ein Klavier mit 88 Tasten', 'eine schwarze Sonne über dem Meer', 'das Stadtwappen mit der Wolfsangel',
-    'eine Rangoli zu Diwali mit Swastika', 'a Hindu temple with a swastika', 'ein Piratenschiff mit Totenkopf'
+    'eine Rangoli zu Diwali mit Swastika', 'a Hindu temple with a swastika', 'ein Piratenschiff mit Totenkopf',
+    'Die Fußballer geben alles für Deutschland', 'eine deutsche Alternative zum Fahrrad', 'Mission Combat 1 im Spiel'
   ]) {
     for (const level of ['kids', 'youth', 'adult'] as const) {
       t.same(hard(text, level), [], `${text} (${level})`)
