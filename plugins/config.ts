@@ -50,6 +50,10 @@ export const ConfigSchema = Type.Object({
   TRUST_PROXY: Type.Boolean({ default: false }),
   CORS_ORIGINS: Type.String({ default: '' }),
   SHUTDOWN_GRACE_MS: Int(10_000, 100, 600_000),
+  /** Every run's safety level; a request may only ask for a stricter one (see SAFETY_LEVELS_ALLOWED). */
+  SAFETY_LEVEL: Type.Union(['kids', 'youth', 'adult', 'off', 'open'].map((l) => Type.Literal(l)), { default: 'kids' }),
+  /** Looser levels a request may still ask for, comma-separated (e.g. "adult,off" in an adult lab). */
+  SAFETY_LEVELS_ALLOWED: Type.String({ default: '', pattern: '^\\s*((kids|youth|adult|off|open)\\s*(,\\s*(kids|youth|adult|off|open)\\s*)*)?$' }),
   /** Bearer token for the admin routes (room view, run listing, metrics); empty: admin routes are closed. */
   ADMIN_TOKEN: Type.String({ default: '' })
 })

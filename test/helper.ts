@@ -33,7 +33,9 @@ export const TEST_ENV = {
   OLLAMA_IDLE_TIMEOUT_MS: '5000',
   OLLAMA_TOTAL_TIMEOUT_MS: '20000',
   SSE_PING_MS: '15000',
-  SHUTDOWN_GRACE_MS: '3000'
+  SHUTDOWN_GRACE_MS: '3000',
+  // Tests choose their level per request; a test about the deployment's level sets this to ''.
+  SAFETY_LEVELS_ALLOWED: 'youth,adult,off'
 }
 
 /** The app on 127.0.0.1 with its own Ollama simulator, both on real sockets. */

@@ -4,10 +4,13 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import { localize, pickLang, t, type Localized } from '../../services/i18n.js'
 import { answerRun, outputError, RETRY_AFTER_S, type Envelope } from './answer.js'
 import type { SafetyLevel } from '../../services/safety/term-filter.js'
+import { runLevel } from '../../services/safety/levels.js'
+import type { Config } from '../../plugins/config.js'
 import { ErrorBody, executeBody, executeParams, imageTokens, type ExecuteBody, type ExecuteParams } from './schemas.js'
 
-export function safetyLevelOf (value: string | undefined, fallback: SafetyLevel): SafetyLevel {
-  return (value === 'open' ? 'adult' : value ?? fallback) as SafetyLevel
+/** The run's level: the deployment's, or a stricter one the request asks for (services/safety/levels.ts). */
+export function safetyLevelOf (value: string | undefined, config: Pick<Config, 'SAFETY_LEVEL' | 'SAFETY_LEVELS_ALLOWED'>): SafetyLevel {
+  return runLevel(value, config.SAFETY_LEVEL, config.SAFETY_LEVELS_ALLOWED)
 }
 
 /** `/api/schema/pipeline/execute`: the streaming run (GET, or POST with enable_streaming) and the JSON run. */
@@ -44,7 +47,7 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
     const log = request.log.child({ run_id: runId })
     const run = fastify.openRunStream(reply)
     try {
-      const level = safetyLevelOf(p.safety_level, 'youth')
+      const level = safetyLevelOf(p.safety_level, fastify.config)
       log.info({ schema: config.id, safety_level: level, execution_mode: p.execution_mode ?? 'eco' }, 'streaming run started')
       const outcome = await fastify.pipeline.stream({ runId, config, inputText: p.input_text, contextPrompt: p.context_prompt, safetyLevel: level, executionMode: p.execution_mode ?? 'eco', lang, accumulated: p.accumulated === true }, run.sink, run.signal, log)
       fastify.metrics.run('stream', outcome.status)
@@ -66,7 +69,7 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
     if (badOutput !== undefined) return await reply.code(badOutput.status).send({ status: 'error', error: badOutput.error, code: badOutput.code })
     const runId = randomUUID()
     const log = request.log.child({ run_id: runId })
-    const level = safetyLevelOf(p.safety_level, 'kids')
+    const level = safetyLevelOf(p.safety_level, fastify.config)
     const envelope: Envelope = {
       fail: (error, code) => ({ status: 'error', error, code, run_id: runId }),
       blocked: (err) => ({ status: 'error', schema: config.id, error: err.message, code: 'BLOCKED', metadata: { stage: 'pre_interception', category: err.refusal.category, terms: err.refusal.terms }, run_id: runId })

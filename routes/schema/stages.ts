@@ -33,7 +33,7 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
     if (config === undefined) return await fail(reply, 404, t('unknownSchema', lang, { id: p.schema }), 'UNKNOWN_SCHEMA')
     if (p.output_config !== undefined && fastify.catalog.outputConfig(p.output_config) === undefined) return await fail(reply, 404, t('unknownOutput', lang, { id: p.output_config }), 'UNKNOWN_SCHEMA')
     if (p.input_text.trim() === '') return await fail(reply, 400, t('emptyInput', lang), 'BAD_REQUEST')
-    const level = safetyLevelOf(p.safety_level, 'kids')
+    const level = safetyLevelOf(p.safety_level, fastify.config)
     const runId = randomUUID()
     const log = request.log.child({ run_id: runId })
     const started = Date.now()
@@ -59,7 +59,7 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
     const lang = pickLang(p.user_language, request.headers['accept-language'])
     { const bad = outputError(fastify.catalog, p.output_config, lang); if (bad !== undefined) return await fail(reply, bad.status, bad.error, bad.code) }
     if (p.run_id !== undefined && !isRunId(p.run_id)) return await fail(reply, 400, t('badRunId', lang), 'BAD_REQUEST')
-    const level = safetyLevelOf(p.safety_level, 'kids')
+    const level = safetyLevelOf(p.safety_level, fastify.config)
     const runId = p.run_id ?? randomUUID()
     const log = request.log.child({ run_id: runId })
     const started = Date.now()

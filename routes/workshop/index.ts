@@ -57,7 +57,7 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
         seed: seedOf(q.seed),
         images: imageTokens(q),
         continues,
-        safetyLevel: safetyLevelOf(q.safety_level, 'kids'),
+        safetyLevel: safetyLevelOf(q.safety_level, fastify.config),
         executionMode: 'eco',
         lang,
         onStage3: (s) => {

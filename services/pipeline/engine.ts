@@ -4,7 +4,7 @@ import type { SafetyLevel } from '../safety/term-filter.js'
 import { AppError } from '../errors.js'
 import type { Logger, PipelineDeps } from './deps.js'
 import { inRun, type RunInfo } from './lifecycle.js'
-import { mediaStages, textStages, type MediaOutput, type RunOptions, type Stage2Outcome } from './json-run.js'
+import { mediaStages, stage1, textStages, type MediaOutput, type RunOptions, type Stage2Outcome } from './json-run.js'
 import { optimization, resolveOutput } from './steps.js'
 import { streamRun, type EventSink, type RunOutcome, type StreamRunRequest } from './stream-run.js'
 
@@ -105,6 +105,8 @@ export class PipelineEngine {
       await scope.start()
       scope.rec.record('interception', req.text)
       const slot = await scope.acquire(signal)
+      // The client brings this text: it gets the full Stage 1 check before Stage 3.
+      await stage1(this.deps, o, req.text, scope.rec, 'given')
       return await mediaStages(this.deps, o, { text: req.text, target, seed: req.seed, images, rec: scope.rec, releaseModelSlot: () => slot.release(), ...(req.onStage3 === undefined ? {} : { onStage3: req.onStage3 }) })
     })
   }

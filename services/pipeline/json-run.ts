@@ -41,10 +41,11 @@ export async function textStages (
   a: { config: CatalogConfig, inputText: string, contextPrompt: string | undefined, target: OutputTarget | undefined, given: string | undefined, givenIsOptimized: boolean, rec: RunRecorder }
 ): Promise<Stage2Outcome> {
   const t0 = Date.now()
-  await stage1(deps, o, a.inputText, a.rec)
-  // A Stage 2 text the client brings is checked too: by Stage 3 when there is a media output,
-  // else here, with the input's own rules.
-  if (a.given !== undefined && a.target === undefined) await stage1(deps, o, a.given, a.rec)
+  // One gate for every text that reaches a model as instructions: the idea, an edited rules
+  // text, and a Stage 2 text the client brings (no checked model produced it).
+  await stage1(deps, o, a.inputText, a.rec, 'input')
+  if (a.contextPrompt !== undefined) await stage1(deps, o, a.contextPrompt, a.rec, 'context_prompt')
+  if (a.given !== undefined && a.given !== a.inputText) await stage1(deps, o, a.given, a.rec, 'given')
   a.rec.record('stage1_output', a.inputText)
   const t1 = Date.now()
   let text = a.given
@@ -61,16 +62,19 @@ export async function textStages (
   return { interception: text, optimized: opt.text, optimizationApplied: opt.applied, model, stage1Ms: t1 - t0, stage2Ms: Date.now() - t1 }
 }
 
-/** Stage 1 on one text: the fast filter, then the model's context check. Throws BlockedError. */
-async function stage1 (deps: PipelineDeps, o: RunOptions, text: string, rec: RunRecorder): Promise<void> {
+/**
+ * Stage 1 on one text (`what` names it in the record): the fast filter, then the model's
+ * context check at the run's level. Throws BlockedError.
+ */
+export async function stage1 (deps: PipelineDeps, o: RunOptions, text: string, rec: RunRecorder, what: 'input' | 'context_prompt' | 'given' = 'input'): Promise<void> {
   const terms = termCheck(text, o.safetyLevel, o.lang)
   if (terms.refusal !== undefined) {
-    rec.record('safety', { stage: 1, blocked: true, category: terms.refusal.category, terms: terms.refusal.terms })
+    rec.record('safety', { stage: 1, text: what, blocked: true, category: terms.refusal.category, terms: terms.refusal.terms })
     throw new BlockedError(1, terms.refusal)
   }
   if (o.safetyLevel === 'off') return
   const check = await inputSafety(deps, { text, level: o.safetyLevel, lang: o.lang, hits: terms.hits, signal: o.signal })
-  rec.record('safety', { stage: 1, hits: terms.hits, checked: check.checked, refusal: check.refusal ?? null, warning: check.warning ?? null })
+  rec.record('safety', { stage: 1, text: what, hits: terms.hits, checked: check.checked, refusal: check.refusal ?? null, warning: check.warning ?? null })
   if (check.warning !== undefined) o.log.warn({ warning: check.warning }, 'stage 1 continued without the context check')
   if (check.refusal !== undefined) throw new BlockedError(1, check.refusal)
 }

@@ -51,10 +51,12 @@ export async function streamRun (deps: PipelineDeps, req: StreamRunRequest, sink
     await sink.send('stage_start', { stage: 1, name: t('stage1Name', lang), description: t('stage1Description', lang) })
     const stage1Start = Date.now()
 
-    const terms = termCheck(req.inputText, req.safetyLevel, lang)
-    if (terms.refusal !== undefined) {
+    // The idea and an edited rules text (context_prompt) pass the same gate (issue 10).
+    const gate = [req.inputText, ...(req.contextPrompt === undefined ? [] : [req.contextPrompt])].map((text) => ({ text, terms: termCheck(text, req.safetyLevel, lang) }))
+    const refused = gate.find((g) => g.terms.refusal !== undefined)?.terms.refusal
+    if (refused !== undefined) {
       startRecord()
-      return await blocked(sink, scope, terms.refusal, log)
+      return await blocked(sink, scope, refused, log)
     }
 
     let tickInFlight = false
@@ -70,9 +72,9 @@ export async function streamRun (deps: PipelineDeps, req: StreamRunRequest, sink
     startRecord()
     await sink.send('queue_status', { status: 'acquired', message: t('acquired', lang), run_id: runId, wait_time_ms: slot.waitedMs })
 
-    if (req.safetyLevel !== 'off') {
+    for (const { text, terms } of req.safetyLevel === 'off' ? [] : gate) {
       rec.state(1, 'safety')
-      const check = await inputSafety(deps, { text: req.inputText, level: req.safetyLevel, lang, hits: terms.hits, signal })
+      const check = await inputSafety(deps, { text, level: req.safetyLevel, lang, hits: terms.hits, signal })
       rec.record('safety', { stage: 1, hits: terms.hits, checked: check.checked, refusal: check.refusal ?? null, warning: check.warning ?? null })
       if (check.warning !== undefined) log.warn({ warning: check.warning }, 'stage 1 continued without the context check')
       if (check.refusal !== undefined) return await blocked(sink, scope, check.refusal, log)

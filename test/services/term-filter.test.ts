@@ -37,8 +37,8 @@ t.test('level lists: kids stricter than youth, adult only §86a', async (t) => {
 t.test('termCheck refuses §86a with a child-friendly message in the user language', async (t) => {
   const de = termCheck('ein Hakenkreuz', 'adult', 'de')
   t.equal(de.refusal?.category, 'symbols_86a')
-  t.match(de.refusal?.message, /„hakenkreuz“.*§86a/)
+  t.match(de.refusal?.message, /verboten.*§86a/)
   const en = termCheck('a swastika', 'kids', 'en')
-  t.match(en.refusal?.message, /"swastika".*Nazis/)
+  t.match(en.refusal?.message, /banned.*Nazis/)
   t.equal(termCheck('a monster truck', 'kids', 'en').refusal, undefined, 'other hits are only hints')
 })
