@@ -112,5 +112,5 @@ t.test('hole 4 over HTTP: a sketch with an escape is refused', async (t) => {
   t.teardown(s.close)
   s.sim.set({ reply: () => "function setup () { createCanvas(400, 400) }\nfunction draw () { window['fe' + 'tch']('https://x') }" })
   const res = await post(`${s.url}/api/schema/pipeline/execute`, { schema: 'p5js_sketcher', input_text: 'ein tanzender Kreis' })
-  t.match(res.body.media_output, { status: 'blocked', media_type: 'p5' })
+  t.match(res.body.media_output, { status: 'blocked', media_type: 'code' })
 })
