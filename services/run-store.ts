@@ -70,6 +70,8 @@ export class RunStore {
   readonly dir: string
   readonly #chains = new Map<string, Promise<unknown>>()
   readonly #meta = new Map<string, RunMetadata>()
+  /** How many of a run's entities have their file on disk (they are written in list order). */
+  readonly #onDisk = new Map<string, number>()
 
   constructor (dir: string) {
     this.dir = dir
@@ -94,6 +96,7 @@ export class RunStore {
       entities: []
     }
     this.#meta.set(runId, meta)
+    this.#onDisk.set(runId, 0)
     await this.#chain(runId, async () => {
       await mkdir(join(this.dir, runId), { recursive: true })
       await this.#writeMeta(meta)
@@ -109,6 +112,7 @@ export class RunStore {
     const meta = await this.metadata(runId)
     if (meta === undefined) return false
     this.#meta.set(runId, meta)
+    this.#onDisk.set(runId, meta.entities.length)
     return true
   }
 
@@ -130,6 +134,7 @@ export class RunStore {
     const data = typeof content === 'string' || Buffer.isBuffer(content) ? content : JSON.stringify(content, null, 2)
     await this.#chain(runId, async () => {
       await atomicWrite(join(this.dir, runId, entity.filename), data)
+      this.#onDisk.set(runId, (this.#onDisk.get(runId) ?? 0) + 1)
       await this.#writeMeta(meta)
     })
     return entity
@@ -147,6 +152,7 @@ export class RunStore {
   async finish (runId: string): Promise<void> {
     await this.#chains.get(runId)
     this.#meta.delete(runId)
+    this.#onDisk.delete(runId)
     this.#chains.delete(runId)
   }
 
@@ -181,7 +187,10 @@ export class RunStore {
   }
 
   async #writeMeta (meta: RunMetadata): Promise<void> {
-    await atomicWrite(join(this.dir, meta.run_id, 'metadata.json'), JSON.stringify(meta, null, 2))
+    // Only entities whose file is written: one recorded while this write waited in the chain
+    // would be listed before its file exists, and a crash then leaves a dangling entry.
+    const entities = meta.entities.slice(0, this.#onDisk.get(meta.run_id) ?? meta.entities.length)
+    await atomicWrite(join(this.dir, meta.run_id, 'metadata.json'), JSON.stringify({ ...meta, entities }, null, 2))
   }
 
   async #chain<T> (runId: string, work: () => Promise<T>): Promise<T> {
