@@ -84,6 +84,26 @@ export function writeAll (res: ServerResponse, buf: Buffer): Promise<void> {
   })
 }
 
+/** The answer to a `format` request: a safety verdict when the schema asks for `safe`, else any value of its shape. */
+export function structuredAnswer (req: SimRequest, judge: (req: SimRequest) => boolean): unknown {
+  const schema = typeof req.format === 'object' && req.format !== null ? req.format as JsonSchema : { type: 'object' }
+  const props = schema.properties ?? {}
+  if ('safe' in props) {
+    const safe = judge(req)
+    const found = safe ? [] : [...textToJudge(req.prompt).matchAll(new RegExp(UNSAFE.source, 'gi'))].map((m) => m[0])
+    return fillSchema(schema, {
+      safe,
+      category: safe ? 'none' : 'violence',
+      terms: found,
+      explanation: safe ? 'harmless in context' : 'not suitable for this audience',
+      positive_prompt: safe ? textToJudge(req.prompt).trim() : '',
+      negative_prompt: safe ? 'gore, scary faces' : '',
+      abort_reason: safe ? '' : 'not suitable for this audience'
+    })
+  }
+  return fillSchema(schema, {})
+}
+
 /** A request whose messages speak of p5.js (the code sketcher, the code optimization). */
 export function wantsP5 (req: SimRequest): boolean {
   const messages = Array.isArray(req.body.messages) ? req.body.messages as Array<{ content?: unknown }> : []
