@@ -1,6 +1,8 @@
 import { once } from 'node:events'
 import t, { type Test } from 'tap'
+import { Pool } from 'undici'
 import { OllamaClient } from '../../services/ollama/client.js'
+import { parseNdjson } from '../../services/ollama/ndjson.js'
 import { OllamaSimulator, type SimulatorOptions } from '../../simulators/ollama-simulator.js'
 import { eventually } from '../helper.js'
 
@@ -29,6 +31,18 @@ t.test('20 sequential calls against a server that ends each response late reuse 
   }
   t.equal(sim.counters.completed, 25, 'every generation ran to its end')
   t.ok(sim.counters.connections <= 2, `${sim.counters.connections} upstream TCP connections for 25 calls`)
+})
+
+t.test('control: a reader that stops at the done line, as the client once did, opens a socket per call here', async (t) => {
+  // Proves the late terminator bites: without it the count above would hold for any client.
+  const { sim } = await setup(t, { lateEndMs: 200 })
+  const pool = new Pool(sim.url, { connections: 4 })
+  t.teardown(() => pool.destroy())
+  for (let i = 0; i < 10; i++) {
+    const res = await pool.request({ path: '/api/chat', method: 'POST', body: JSON.stringify({ ...req, stream: true }) })
+    for await (const line of parseNdjson(res.body)) if ((line as { done?: boolean }).done === true) break
+  }
+  t.ok(sim.counters.connections > 2, `${sim.counters.connections} connections for 10 calls`)
 })
 
 t.test('a response that never ends after done: the call still returns, the body is destroyed after the grace', async (t) => {
