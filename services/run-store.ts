@@ -75,6 +75,8 @@ export class RunStore {
   readonly #meta = new Map<string, RunMetadata>()
   /** How many runs of this process use a record now (a continued run can overlap its first). */
   readonly #users = new Map<string, number>()
+  /** How many of a run's entities have their file on disk (they are written in list order). */
+  readonly #onDisk = new Map<string, number>()
 
   constructor (dir: string) {
     this.dir = dir
@@ -100,6 +102,7 @@ export class RunStore {
     }
     this.#meta.set(runId, meta)
     this.#users.set(runId, (this.#users.get(runId) ?? 0) + 1)
+    this.#onDisk.set(runId, 0)
     await this.#chain(runId, async () => {
       await mkdir(join(this.dir, runId), { recursive: true })
       await this.#writeMeta(meta)
@@ -117,6 +120,7 @@ export class RunStore {
       if (onDisk === undefined) return false
       // Another continuation may have taken it up while this one read the disk.
       meta = this.#meta.get(runId) ?? onDisk
+      if (!this.#meta.has(runId)) this.#onDisk.set(runId, onDisk.entities.length)
       this.#meta.set(runId, meta)
     }
     this.#users.set(runId, (this.#users.get(runId) ?? 0) + 1)
@@ -147,6 +151,7 @@ export class RunStore {
     const data = typeof content === 'string' || Buffer.isBuffer(content) ? content : JSON.stringify(content, null, 2)
     await this.#chain(runId, async () => {
       await atomicWrite(join(this.dir, runId, entity.filename), data)
+      this.#onDisk.set(runId, (this.#onDisk.get(runId) ?? 0) + 1)
       await this.#writeMeta(meta)
     })
     return entity
@@ -170,6 +175,7 @@ export class RunStore {
     if (left > 0) { this.#users.set(runId, left); return }
     this.#users.delete(runId)
     this.#meta.delete(runId)
+    this.#onDisk.delete(runId)
     this.#chains.delete(runId)
   }
 
@@ -204,7 +210,10 @@ export class RunStore {
   }
 
   async #writeMeta (meta: RunMetadata): Promise<void> {
-    await atomicWrite(join(this.dir, meta.run_id, 'metadata.json'), JSON.stringify(meta, null, 2))
+    // Only entities whose file is written: one recorded while this write waited in the chain
+    // would be listed before its file exists, and a crash then leaves a dangling entry.
+    const entities = meta.entities.slice(0, this.#onDisk.get(meta.run_id) ?? meta.entities.length)
+    await atomicWrite(join(this.dir, meta.run_id, 'metadata.json'), JSON.stringify({ ...meta, entities }, null, 2))
   }
 
   async #chain<T> (runId: string, work: () => Promise<T>): Promise<T> {

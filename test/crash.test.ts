@@ -1,10 +1,14 @@
+import type { ChildProcess } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
-import { sleep } from './helper.js'
 import { exited, freePort, startProcess, waitUp } from './server-process.js'
+
+const hook = new URL('./crash-hook.ts', import.meta.url).pathname
+// Three server processes start one after the other: a busy machine needs more than the default.
+t.setTimeout(240_000)
 
 /** Every file under the run store with the hash of its bytes. */
 async function snapshot (dir: string): Promise<Record<string, string>> {
@@ -25,26 +29,42 @@ t.test('SIGKILL in the middle of runs: after a restart every run is readable, an
   const up = async (): Promise<boolean> => await waitUp(base)
   const start = (p: number, dir: string) => startProcess(p, { RUNS_DIR: dir })
 
-  let child = start(port, runsDir)
-  t.teardown(() => { child.kill('SIGKILL') })
-  t.ok(await up(), 'the server is up')
+  let child: ChildProcess | undefined
+  t.teardown(() => { child?.kill('SIGKILL') })
   const body = (i: number): string => JSON.stringify({ schema: 'overdrive', input_text: `Idee ${i}`, safety_level: 'kids' })
-  for (let i = 0; i < 8; i++) {
-    fetch(`${base}/api/schema/pipeline/execute`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body(i) }).catch(() => {})
-    fetch(`${base}/api/schema/pipeline/execute?schema=bauhaus&input_text=Haus%20${i}&enable_streaming=true`).then(async (r) => await r.text()).catch(() => {})
+  // Kill inside a write twice: at the first file of a run, and later when runs are at different
+  // stages (some wait, some stream, some record). The hook in the child holds that write half
+  // done and says so; only then the kill comes.
+  for (const writeNumber of [1, 12]) {
+    const hooked = startProcess(port, { RUNS_DIR: runsDir, CRASH_AT_WRITE: String(writeNumber) }, hook)
+    child = hooked
+    const inWrite = new Promise<unknown>((resolve) => hooked.once('message', resolve))
+    t.ok(await up(), 'the server is up')
+    for (let i = 0; i < 8; i++) {
+      fetch(`${base}/api/schema/pipeline/execute`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body(i) }).catch(() => {})
+      fetch(`${base}/api/schema/pipeline/execute?schema=bauhaus&input_text=Haus%20${i}&enable_streaming=true`).then(async (r) => await r.text()).catch(() => {})
+    }
+    const where = await Promise.race([inWrite, exited(hooked).then(() => undefined)])
+    t.ok(where !== undefined, `write ${writeNumber} was held half done: ${JSON.stringify(where)}`)
+    hooked.kill('SIGKILL')
+    await exited(hooked)
   }
-  // Kill while runs are at different stages: some wait, some stream, some are recording.
-  await sleep(2500)
-  child.kill('SIGKILL')
-  await exited(child)
 
   child = start(port, runsDir)
   t.ok(await up(), 'the server starts again on the same run store')
   const before = await snapshot(runsDir)
   const runs = (await readdir(runsDir))
-  t.ok(runs.length >= 3, `${runs.length} runs were recorded before the kill (runs are recorded once they get a slot)`)
+  t.ok(runs.length >= 3, `${runs.length} runs were recorded before the kills (runs are recorded once they get a slot)`)
   for (const run of runs) {
-    const meta = JSON.parse(await readFile(join(runsDir, run, 'metadata.json'), 'utf8')) as { run_id: string, entities: Array<{ filename: string, type: string }> }
+    // A kill inside a run's first write leaves its directory without metadata: no run, cleanly.
+    const raw = await readFile(join(runsDir, run, 'metadata.json'), 'utf8').catch(() => undefined)
+    if (raw === undefined) {
+      const res = await fetch(`${base}/api/pipeline/${run}/status`)
+      t.equal(res.status, 404, `${run} has no metadata yet: not found, not an error`)
+      await res.arrayBuffer()
+      continue
+    }
+    const meta = JSON.parse(raw) as { run_id: string, entities: Array<{ filename: string, type: string }> }
     t.equal(meta.run_id, run)
     for (const e of meta.entities) {
       const res = await fetch(`${base}/api/pipeline/${run}/file/${e.filename}`)

@@ -174,7 +174,7 @@ export function openSse (base: string, params: Record<string, string>, opts: { m
 }
 
 /** Polls `check` until it is true or `ms` pass; returns whether it became true. */
-export async function eventually (check: () => boolean | Promise<boolean>, ms = 2000, step = 10): Promise<boolean> {
+export async function eventually (check: () => boolean | Promise<boolean>, ms = 10_000, step = 10): Promise<boolean> {
   const end = Date.now() + ms
   while (Date.now() < end) {
     if (await check()) return true

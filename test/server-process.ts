@@ -13,12 +13,15 @@ export async function freePort (): Promise<number> {
   })
 }
 
-/** `server.ts` in a child process, with the simulators, as `npm run demo` runs it. */
-export function startProcess (port: number, env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', 'server.ts'], {
+/**
+ * `server.ts` in a child process, with the simulators, as `npm run demo` runs it. A `preload`
+ * module (a test hook) is imported first, and the child gets an IPC channel to talk back.
+ */
+export function startProcess (port: number, env: Record<string, string>, preload?: string): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', ...(preload === undefined ? [] : ['--import', preload]), 'server.ts'], {
     cwd: root,
     env: { ...process.env, PORT: String(port), OLLAMA_URL: 'simulated', COMFYUI_URL: 'simulated', LOG_LEVEL: 'silent', ...env },
-    stdio: 'ignore'
+    stdio: preload === undefined ? 'ignore' : ['ignore', 'ignore', 'ignore', 'ipc']
   })
 }
 

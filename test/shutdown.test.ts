@@ -10,7 +10,7 @@ t.test('SIGTERM with streams open (running and waiting): they hear SHUTTING_DOWN
   t.teardown(() => rm(runsDir, { recursive: true, force: true }))
   const port = await freePort()
   const base = `http://127.0.0.1:${port}`
-  const child = startProcess(port, { RUNS_DIR: runsDir, QUEUE_MAX_CONCURRENT: '1', SHUTDOWN_GRACE_MS: '3000' })
+  const child = startProcess(port, { RUNS_DIR: runsDir, QUEUE_MAX_CONCURRENT: '1', SHUTDOWN_GRACE_MS: '30000' })
   t.teardown(() => { child.kill('SIGKILL') })
   t.ok(await waitUp(base))
   const running = openSse(base, { schema: 'overdrive', input_text: 'eins', safety_level: 'off' })
@@ -26,7 +26,8 @@ t.test('SIGTERM with streams open (running and waiting): they hear SHUTTING_DOWN
   const code = await exited(child)
   const took = Date.now() - started
   t.equal(code, 0, 'exit code 0')
-  t.ok(took < 3000, `exited after ${took} ms, within SHUTDOWN_GRACE_MS`)
+  // Exit code 0 already rules out close-with-grace's forced exit; the bound, half the grace, that it waited it out.
+  t.ok(took < 15_000, `exited after ${took} ms, without waiting out SHUTDOWN_GRACE_MS`)
   await Promise.all([running.done, waiting.done])
   for (const c of [running, waiting]) t.match(c.events.at(-1), { event: 'error', data: { code: 'SHUTTING_DOWN' } })
   const res = await json

@@ -96,3 +96,37 @@ export function toStats (line: Record<string, unknown>, fallbackModel: string): 
     tokens_per_second: evalCount !== undefined && evalDuration !== undefined && evalDuration > 0 ? evalCount / (evalDuration / 1e9) : undefined
   }
 }
+
+/**
+ * Reads the rest of a response whose `done` line came. Go's net/http writes the chunked
+ * terminator after the last line, in a separate write; a body destroyed before it arrives
+ * takes its socket with it, and the next call pays a new connection. Reading to the natural
+ * end gives the socket back to the pool. Bounded: the body is destroyed when the end does not
+ * come within `graceMs`, and at once when `signal` aborts.
+ */
+export async function drainToEnd (rest: AsyncIterator<unknown>, body: Dispatcher.ResponseData['body'], graceMs: number, signal: AbortSignal): Promise<void> {
+  if (body.destroyed) return
+  const stop = (): void => { body.destroy() }
+  const timer = setTimeout(stop, graceMs)
+  signal.addEventListener('abort', stop, { once: true })
+  if (signal.aborted) stop()
+  try {
+    // Ollama sends nothing after `done`; anything that came would be ignored.
+    let next = await rest.next()
+    while (next.done !== true) next = await rest.next()
+  } catch {
+    body.destroy()
+  } finally {
+    clearTimeout(timer)
+    signal.removeEventListener('abort', stop)
+  }
+}
+
+/** An empty answer because the token budget ran out (often all of it spent thinking). */
+export function truncatedError (model: string, options: Record<string, unknown> | undefined): AppError {
+  const budget = options?.num_predict
+  const what = typeof budget === 'number' ? `num_predict ${budget}` : 'its default num_predict'
+  return new AppError('UPSTREAM_TRUNCATED',
+    `Model "${model}" used up its token budget (${what}) before it gave an answer; a thinking model may have spent it all on reasoning (send think: false, or raise max_tokens)`,
+    502, { model, num_predict: typeof budget === 'number' ? budget : null })
+}

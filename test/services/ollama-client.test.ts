@@ -3,7 +3,9 @@ import { OllamaClient } from '../../services/ollama/client.js'
 import { OllamaSimulator, type FailureMode } from '../../simulators/ollama-simulator.js'
 import { eventually } from '../helper.js'
 
-const timeouts = { connectMs: 1000, firstTokenMs: 300, idleMs: 300, totalMs: 3000 }
+// Generous, so a busy machine never times out a call meant to succeed; the timeout cases shorten theirs.
+const timeouts = { connectMs: 2000, firstTokenMs: 10_000, idleMs: 10_000, totalMs: 30_000 }
+const quick: Partial<Record<FailureMode, Partial<typeof timeouts>>> = { no_headers: { firstTokenMs: 300 }, stall: { idleMs: 300 }, slow: { totalMs: 400 } }
 
 async function setup (t: Test, overrides: Partial<typeof timeouts> = {}) {
   const sim = new OllamaSimulator({ firstTokenDelayMs: 5, tokenDelayMs: 2 })
@@ -54,7 +56,7 @@ const cases: Array<[FailureMode, string, RegExp?]> = [
 ]
 for (const [mode, code, message] of cases) {
   t.test(`failure ${mode} → ${code}, and the socket is given back`, async (t) => {
-    const { sim, client } = await setup(t, mode === 'slow' ? { totalMs: 400 } : {})
+    const { sim, client } = await setup(t, quick[mode] ?? {})
     sim.set({ failure: mode, tokenDelayMs: mode === 'slow' ? 20 : 2 })
     await t.rejects(client.chat(req, new AbortController().signal), { code, ...(message === undefined ? {} : { message }) })
     t.ok(await eventually(() => client.poolStats()?.running === 0), 'pool holds no busy socket')
@@ -88,8 +90,8 @@ t.test('aborting mid-stream closes the upstream socket at once', async (t) => {
   const closedBefore = sim.counters.closedSockets
   ac.abort()
   await t.rejects(it.next(), { code: 'ABORTED' })
-  t.ok(await eventually(() => sim.counters.activeGenerations === 0, 1000), 'generation stopped upstream')
-  t.ok(await eventually(() => sim.counters.closedSockets === closedBefore + 1, 1000), 'its socket closed')
+  t.ok(await eventually(() => sim.counters.activeGenerations === 0, 10_000), 'generation stopped upstream')
+  t.ok(await eventually(() => sim.counters.closedSockets === closedBefore + 1, 10_000), 'its socket closed')
   t.equal(sim.counters.cancelled, 1)
   t.equal(client.poolStats()?.running, 0)
 })
