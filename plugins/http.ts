@@ -37,8 +37,8 @@ export default fp(async (fastify) => {
       max: c.RATE_LIMIT_MAX,
       timeWindow: 60_000,
       keyGenerator: (request) => clientAddress(request, c.TRUST_PROXY),
-      // Probes and the scraper must never be locked out.
-      allowList: (request) => ['/health', '/ready', '/metrics'].includes(request.url.split('?')[0] ?? ''),
+      // Probes and the scraper must never be locked out; /ready has its own, smaller limit.
+      allowList: (request) => ['/health', '/metrics'].includes(request.url.split('?')[0] ?? ''),
       errorResponseBuilder: (request, context) => new AppError('RATE_LIMITED', RATE_LIMITED[pickLang(undefined, request.headers['accept-language'])], context.statusCode, { retry_after_s: Math.ceil(context.ttl / 1000) })
     })
   }

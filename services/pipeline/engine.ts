@@ -1,8 +1,7 @@
 import type { Lang } from '../i18n.js'
 import type { Catalog, CatalogConfig } from '../catalog/catalog.js'
-import type { Slot } from '../slot-queue.js'
+import type { QueueClient, Slot } from '../slot-queue.js'
 import type { SafetyLevel } from '../safety/term-filter.js'
-import { isRunId } from '../run-store.js'
 import type { Logger, PipelineDeps } from './deps.js'
 import { RunRecorder } from './recorder.js'
 import { mediaStages, textStages, type MediaOutput, type RunOptions, type Stage2Outcome } from './json-run.js'
@@ -13,7 +12,12 @@ export type { EventSink, RunOutcome, StreamRunRequest, MediaOutput }
 export { BlockedError } from './json-run.js'
 
 export interface RunBase {
+  /** A fresh id the server made; the run's id unless it continues one (below). */
   runId: string
+  /** Whose run: its queue bucket, and (browser) the owner the run store records. */
+  client?: QueueClient
+  /** A run id the client asked to continue: taken only if it is its own, finished run. */
+  continues?: string | undefined
   safetyLevel: SafetyLevel
   executionMode: string
   lang: Lang
@@ -85,21 +89,22 @@ export class PipelineEngine {
   }
 
   /** `POST /pipeline/stage3-4`: Stage 3 on a Stage 2 text, then Stage 4. */
-  async stage34 (req: RunBase & { text: string, outputConfig: string, seed: number | undefined }, signal: AbortSignal, log: Logger): Promise<{ media: MediaOutput, stage3: unknown, stage3Ms: number, stage4Ms: number }> {
+  async stage34 (req: RunBase & { text: string, outputConfig: string, seed: number | undefined }, signal: AbortSignal, log: Logger): Promise<{ runId: string, media: MediaOutput, stage3: unknown, stage3Ms: number, stage4Ms: number }> {
     const target = resolveOutput(this.deps, undefined, req.outputConfig)
     if (target === undefined) throw new Error('unreachable: an explicit output config always resolves or throws')
-    const o: RunOptions = { ...req, signal, log }
     const rec = await this.#begin(req, target.config.id, [target.mediaType], log)
+    const o: RunOptions = { ...req, runId: rec.runId, signal, log }
     rec.record('interception', req.text)
-    return await this.#withSlot(o, rec, async (slot) =>
+    const result = await this.#withSlot(o, rec, async (slot) =>
       await mediaStages(this.deps, o, { text: req.text, target, seed: req.seed, rec, releaseModelSlot: () => slot.release() }))
+    return { runId: rec.runId, ...result }
   }
 
   /** `POST /pipeline/optimize`: only the optimization call, in a model slot. */
-  async optimize (req: { runId: string, text: string, outputConfig: string }, signal: AbortSignal): Promise<{ applied: boolean, text: string }> {
+  async optimize (req: { runId: string, text: string, outputConfig: string, client?: QueueClient }, signal: AbortSignal): Promise<{ applied: boolean, text: string }> {
     const target = resolveOutput(this.deps, undefined, req.outputConfig)
     if (target?.chunk.meta?.optimization_instruction === undefined) return { applied: false, text: req.text }
-    const slot = await this.deps.queue.acquire(req.runId, { signal })
+    const slot = await this.deps.queue.acquire(req.runId, { signal, ...(req.client === undefined ? {} : { client: req.client }) })
     try {
       return await optimization(this.deps, { target, text: req.text, signal })
     } finally {
@@ -115,20 +120,20 @@ export class PipelineEngine {
   }
 
   async #begin (req: RunBase, configName: string, expected: string[], log: Logger): Promise<RunRecorder> {
-    // A client may continue a run it already has (stage3-4 after stage2): resume its record.
+    // A browser may continue its own finished run (stage3-4 after stage2). Anything else (an
+    // unknown id, another browser's run, one in progress) gets the fresh id: nothing is revealed.
     const store = this.deps.store
-    const resumed = isRunId(req.runId) && await store.resume(req.runId)
-    if (!resumed) {
-      store.create(req.runId, { config_name: configName, execution_mode: req.executionMode, safety_level: req.safetyLevel, expected_outputs: expected })
-        .catch((err: unknown) => log.warn({ err }, 'could not create the run record'))
-    }
+    const owner = req.client?.browser ?? 'anonymous'
+    if (req.continues !== undefined && await store.continueRun(req.continues, owner)) return new RunRecorder(store, req.continues, log)
+    store.create(req.runId, { config_name: configName, execution_mode: req.executionMode, safety_level: req.safetyLevel, expected_outputs: expected, owner })
+      .catch((err: unknown) => log.warn({ err }, 'could not create the run record'))
     return new RunRecorder(store, req.runId, log)
   }
 
   async #withSlot<T> (o: RunOptions, rec: RunRecorder, work: (slot: Slot) => Promise<T>): Promise<T> {
     let slot: Slot | undefined
     try {
-      slot = await this.deps.queue.acquire(o.runId, { signal: o.signal })
+      slot = await this.deps.queue.acquire(o.runId, { signal: o.signal, ...(o.client === undefined ? {} : { client: o.client }) })
       const result = await work(slot)
       rec.state(4, 'done')
       return result

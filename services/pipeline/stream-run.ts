@@ -1,7 +1,7 @@
 import { toAppError } from '../errors.js'
 import { t, type Lang } from '../i18n.js'
 import type { CatalogConfig } from '../catalog/catalog.js'
-import type { Slot } from '../slot-queue.js'
+import type { QueueClient, Slot } from '../slot-queue.js'
 import type { SafetyLevel } from '../safety/term-filter.js'
 import { termCheck, type Refusal } from '../stages/stage1.js'
 import { userMessage } from './error-messages.js'
@@ -22,6 +22,8 @@ export interface StreamRunRequest {
   safetyLevel: SafetyLevel
   executionMode: string
   lang: Lang
+  /** Whose run: its fair-queue bucket, and (browser) the owner the run store records. */
+  client?: QueueClient
 }
 
 export type RunStatus = 'completed' | 'blocked' | 'error' | 'aborted'
@@ -41,7 +43,7 @@ export async function streamRun (deps: PipelineDeps, req: StreamRunRequest, sink
   const startRecord = (): void => {
     if (recording) return
     recording = true
-    deps.store.create(runId, { config_name: req.config.id, execution_mode: req.executionMode, safety_level: req.safetyLevel, expected_outputs: ['interception'] })
+    deps.store.create(runId, { config_name: req.config.id, execution_mode: req.executionMode, safety_level: req.safetyLevel, expected_outputs: ['interception'], owner: req.client?.browser ?? 'anonymous' })
       .catch((err: unknown) => log.warn({ err }, 'could not create the run record'))
     rec.record('input', req.inputText)
     rec.record('config_used', { config: req.config.id, pipeline: req.config.pipeline, streaming: true })
@@ -62,6 +64,7 @@ export async function streamRun (deps: PipelineDeps, req: StreamRunRequest, sink
     let tickInFlight = false
     slot = await deps.queue.acquire(runId, {
       signal,
+      ...(req.client === undefined ? {} : { client: req.client }),
       onWait: (w) => {
         // Not awaited, so one slow reader cannot hold up the shared timer; and skipped
         // while the previous tick still waits on that reader, since the next one replaces it.

@@ -45,7 +45,7 @@ t.test('positions are the truthful serve order (round-robin between addresses, t
   const order: string[] = []
   const positions: Record<string, number> = {}
   const add = (id: string, c: QueueClient): void => {
-    void q.acquire(id, { signal, client: c, onWait: (w) => { positions[id] ??= w.position } }).then((s) => { order.push(id); s.release() })
+    q.acquire(id, { signal, client: c, onWait: (w) => { positions[id] ??= w.position } }).then((s) => { order.push(id); s.release() }, () => {})
   }
   add('a1', client('A', 'a')); add('a2', client('A', 'a')); add('a3', client('A', 'b'))
   add('b1', client('B')); add('b2', client('B'))
