@@ -68,7 +68,7 @@ export const ConfigSchema = Type.Object({
   QUEUE_MAX_WAITING_PER_ADDRESS: Int(60, 1, 1_000_000),
   /** A request's headers and body must arrive within these (slow-loris connections are closed). */
   HEADERS_TIMEOUT_MS: Int(15_000, 100, 600_000),
-  REQUEST_TIMEOUT_MS: Int(60_000, 100, 3_600_000)
+  REQUEST_TIMEOUT_MS: Int(120_000, 100, 3_600_000)
 })
 
 export type Config = Static<typeof ConfigSchema>

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import http from 'node:http'
-import Fastify, { type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import fp from 'fastify-plugin'
 import app from '../app.js'
 import { logOptions } from '../log-options.js'
@@ -51,7 +51,7 @@ export const ADMIN = { authorization: 'Bearer test-admin-token' }
 export const TEST_BROWSER_COOKIE = 'artsed_browser=the-test-suite-browser-0001'
 
 /** The app on 127.0.0.1 with its own Ollama simulator, both on real sockets. */
-export async function startServer (env: Record<string, string> = {}, sim: Partial<SimulatorOptions> = {}, comfy: Partial<ComfySimOptions> = {}, opts: { logLines?: string[], browser?: boolean } = {}): Promise<TestServer> {
+export async function startServer (env: Record<string, string> = {}, sim: Partial<SimulatorOptions> = {}, comfy: Partial<ComfySimOptions> = {}, opts: { logLines?: string[], browser?: boolean, fastify?: FastifyServerOptions } = {}): Promise<TestServer> {
   const simulator = new OllamaSimulator(sim)
   const simUrl = await simulator.listen()
   const comfySim = new ComfyUiSimulator(comfy)
@@ -60,7 +60,8 @@ export async function startServer (env: Record<string, string> = {}, sim: Partia
   const lines = opts.logLines
   const fastify = Fastify({
     logger: lines === undefined ? false : logOptions('debug', { write: (line: string) => { lines.push(line) } }),
-    forceCloseConnections: true
+    forceCloseConnections: true,
+    ...opts.fastify
   })
   // fp() lifts the app's decorators to this instance, so tests can read app.queue & co.
   let closed = false
