@@ -180,7 +180,8 @@ export class RunStore {
     meta.entities.push(entity)
     const data = typeof content === 'string' || Buffer.isBuffer(content) ? content : JSON.stringify(content, null, 2)
     await this.#chain(runId, async () => {
-      await atomicWrite(join(this.dir, runId, entity.filename), data)
+      // The metadata write that follows flushes the directory for both renames.
+      await atomicWrite(join(this.dir, runId, entity.filename), data, false)
       await this.#writeMeta(meta)
     })
     return entity
@@ -251,10 +252,11 @@ let tmpCounter = 0
 
 /**
  * Write to a temporary file in the same directory, flush it, rename it over the target, then
- * flush the directory so the rename itself survives a power cut. A failed write removes its
- * temporary file.
+ * flush the directory so the rename itself survives a power cut (one directory flush covers
+ * every rename before it, so a caller that writes twice in a row may skip the first). A failed
+ * write removes its temporary file.
  */
-async function atomicWrite (path: string, data: string | Buffer): Promise<void> {
+async function atomicWrite (path: string, data: string | Buffer, flushDir = true): Promise<void> {
   const dir = dirname(path)
   const tmp = join(dir, `.tmp-${process.pid}-${++tmpCounter}`)
   try {
@@ -270,7 +272,7 @@ async function atomicWrite (path: string, data: string | Buffer): Promise<void> 
     await rm(tmp, { force: true }).catch(() => {})
     throw err
   }
-  await syncDir(dir)
+  if (flushDir) await syncDir(dir)
 }
 
 async function syncDir (dir: string): Promise<void> {
