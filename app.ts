@@ -20,7 +20,7 @@ import uploadRoutes from './routes/uploads/index.js'
 import modelRoutes from './routes/models/index.js'
 import workshopRoutes from './routes/workshop/index.js'
 import { isAppError } from './services/errors.js'
-import { pickLang } from './services/i18n.js'
+import { echo, pickLang } from './services/i18n.js'
 
 /** Stable codes for Fastify's own 4xx errors (its FST_ERR_* names are not a contract). */
 const CLIENT_ERROR_CODES: Record<number, string> = { 404: 'NOT_FOUND', 405: 'METHOD_NOT_ALLOWED', 413: 'PAYLOAD_TOO_LARGE', 415: 'UNSUPPORTED_MEDIA_TYPE', 429: 'RATE_LIMITED' }
@@ -61,7 +61,7 @@ export default async function app (fastify: FastifyInstance, opts: AppOptions): 
   })
 
   fastify.setNotFoundHandler((request, reply) => {
-    return reply.code(404).send({ status: 'error', error: `Route ${request.method} ${request.url.split('?')[0] ?? ''} not found`, code: 'NOT_FOUND' })
+    return reply.code(404).send({ status: 'error', error: `Route ${request.method} ${echo(request.url.split('?')[0] ?? '')} not found`, code: 'NOT_FOUND' })
   })
 
   // After the handlers: a route context takes the error handler in force when it is created.

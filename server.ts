@@ -2,6 +2,7 @@ import Fastify from 'fastify'
 import closeWithGrace from 'close-with-grace'
 import app from './app.js'
 import { loadConfig } from './plugins/config.js'
+import { serverOptions } from './plugins/http.js'
 import { logOptions } from './log-options.js'
 
 /**
@@ -14,6 +15,8 @@ async function main (): Promise<void> {
   const config = loadConfig(env)
 
   const fastify = Fastify({
+    // Timeouts for slow request heads and bodies, and a head size that fits INPUT_MAX_CHARS.
+    ...serverOptions(config),
     logger: logOptions(config.LOG_LEVEL),
     // A Cloudflare tunnel keeps idle connections for 90 s; outlive it so it never hits a closed one.
     keepAliveTimeout: 95_000,

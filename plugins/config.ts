@@ -55,7 +55,26 @@ export const ConfigSchema = Type.Object({
   /** Looser levels a request may still ask for, comma-separated (e.g. "adult,off" in an adult lab). */
   SAFETY_LEVELS_ALLOWED: Type.String({ default: '', pattern: '^\\s*((kids|youth|adult|off|open)\\s*(,\\s*(kids|youth|adult|off|open)\\s*)*)?$' }),
   /** Bearer token for the admin routes (room view, run listing, metrics); empty: admin routes are closed. */
-  ADMIN_TOKEN: Type.String({ default: '' })
+  ADMIN_TOKEN: Type.String({ default: '' }),
+  /** Runs are readable only by the browser that made them (and the admin token); false opens them to anyone with the id. */
+  RUNS_PRIVATE: Type.Boolean({ default: true }),
+  /** Days a run is kept; 0 keeps runs forever. */
+  RUNS_RETENTION_DAYS: Int(30, 0, 36_500),
+  /** Total bytes the run store may hold; the oldest finished runs go first; 0: no limit. */
+  RUNS_MAX_BYTES: Int(10 * 1024 ** 3, 0),
+  /** Hours an upload is kept. */
+  UPLOADS_RETENTION_HOURS: Int(24, 1, 24 * 365),
+  /** Uploads one browser may have stored at a time (within UPLOADS_RETENTION_HOURS). */
+  UPLOADS_MAX_PER_BROWSER: Int(30, 1, 100_000),
+  /** Bytes of uploads one client address may have stored at a time. */
+  UPLOADS_MAX_BYTES_PER_ADDRESS: Int(200 * 1024 * 1024, 1024),
+  /** Waiting runs (model and media queue each) one browser may have. */
+  QUEUE_MAX_WAITING_PER_BROWSER: Int(4, 1, 1_000_000),
+  /** Waiting runs (model and media queue each) one client address may have: a class behind one NAT. */
+  QUEUE_MAX_WAITING_PER_ADDRESS: Int(60, 1, 1_000_000),
+  /** A request's headers and body must arrive within these (slow-loris connections are closed). */
+  HEADERS_TIMEOUT_MS: Int(15_000, 100, 600_000),
+  REQUEST_TIMEOUT_MS: Int(120_000, 100, 3_600_000)
 })
 
 export type Config = Static<typeof ConfigSchema>

@@ -27,7 +27,7 @@ export interface MediaPluginOptions {
 export default fp<MediaPluginOptions>(async (fastify, opts) => {
   const c = fastify.config
   const comfyui = opts.comfyui ?? new ComfyUiClient({ baseUrl: c.COMFYUI_URL, timeoutMs: c.COMFYUI_TIMEOUT_MS })
-  const queue = new SlotQueue({ maxConcurrent: c.MEDIA_MAX_CONCURRENT, maxWaiting: c.QUEUE_MAX_WAITING })
+  const queue = new SlotQueue({ maxConcurrent: c.MEDIA_MAX_CONCURRENT, maxWaiting: c.QUEUE_MAX_WAITING, maxWaitingPerBrowser: c.QUEUE_MAX_WAITING_PER_BROWSER, maxWaitingPerAddress: c.QUEUE_MAX_WAITING_PER_ADDRESS })
   fastify.decorate('media', { comfyui, queue, backends: { comfyui: new ComfyUiBackend(comfyui), code: new CodeBackend() } })
   fastify.addHook('preClose', async () => { queue.close(new AppError('SHUTTING_DOWN', 'The server is shutting down', 503)) })
   fastify.addHook('onClose', async () => { if (opts.comfyui === undefined) await comfyui.close() })

@@ -25,7 +25,8 @@ export default fp(async (fastify) => {
     if (o.ttftMs !== undefined) metrics.upstreamTtft.observe(o.ttftMs / 1000)
   })
   fastify.decorate('metrics', metrics)
-  fastify.get('/metrics', { config: { rateLimit: false } }, async (_request, reply) => {
+  // Admin only: queue depths and outcomes are operations data, not for every visitor.
+  fastify.get('/metrics', { config: { rateLimit: false }, preHandler: fastify.auth.requireAdmin }, async (_request, reply) => {
     return await reply.type(metrics.registry.contentType).send(await metrics.registry.metrics())
   })
-}, { name: 'metrics', dependencies: ['queue', 'media', 'streams', 'ollama'] })
+}, { name: 'metrics', dependencies: ['auth', 'queue', 'media', 'streams', 'ollama'] })

@@ -10,7 +10,13 @@ declare module 'fastify' {
 
 /** The model slots every route's model calls go through. */
 export default fp(async (fastify) => {
-  const queue = new SlotQueue({ maxConcurrent: fastify.config.QUEUE_MAX_CONCURRENT, maxWaiting: fastify.config.QUEUE_MAX_WAITING })
+  const c = fastify.config
+  const queue = new SlotQueue({
+    maxConcurrent: c.QUEUE_MAX_CONCURRENT,
+    maxWaiting: c.QUEUE_MAX_WAITING,
+    maxWaitingPerBrowser: c.QUEUE_MAX_WAITING_PER_BROWSER,
+    maxWaitingPerAddress: c.QUEUE_MAX_WAITING_PER_ADDRESS
+  })
   fastify.decorate('queue', queue)
   fastify.addHook('preClose', async () => {
     queue.close(new AppError('SHUTTING_DOWN', 'The server is shutting down', 503))

@@ -50,6 +50,15 @@ export type TextKey = keyof typeof texts
 
 export function t (key: TextKey, lang: Lang, vars: Record<string, string | number> = {}): string {
   let s: string = texts[key][lang]
-  for (const [k, v] of Object.entries(vars)) s = s.replace(`{${k}}`, String(v))
+  for (const [k, v] of Object.entries(vars)) s = s.replace(`{${k}}`, echo(String(v)))
   return s
+}
+
+/**
+ * A client's value as it may appear in a message: letters, digits and `_ . : / -` only
+ * (anything else becomes `?`), at most 100 characters. Never markup, never a control character.
+ */
+export function echo (value: string): string {
+  const safe = value.replace(/[^\p{L}\p{N} _.:/-]/gu, '?')
+  return safe.length > 100 ? `${safe.slice(0, 100)}…` : safe
 }

@@ -1,5 +1,5 @@
 import { mkdir, open, readFile, readdir, rename, rm, stat } from 'node:fs/promises'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { AppError } from './errors.js'
 
 /** Run ids are UUIDs made by the server; nothing else ever names a run directory. */
@@ -27,6 +27,8 @@ export interface RunMetadata {
   execution_mode: string
   safety_level: string
   user_id: string
+  /** The browser that made the run (a hash of its anonymous cookie); absent on runs of older versions. */
+  owner?: string
   expected_outputs: string[]
   current_state: RunState
   entities: EntityRecord[]
@@ -38,6 +40,8 @@ export interface NewRun {
   safety_level: string
   expected_outputs: string[]
   user_id?: string
+  /** The browser that made the run (plugins/auth.ts browserOwner). */
+  owner?: string
 }
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -73,10 +77,10 @@ export class RunStore {
   readonly dir: string
   readonly #chains = new Map<string, Promise<unknown>>()
   readonly #meta = new Map<string, RunMetadata>()
-  /** How many runs of this process use a record now (a continued run can overlap its first). */
-  readonly #users = new Map<string, number>()
   /** How many of a run's entities have their file on disk (they are written in list order). */
   readonly #onDisk = new Map<string, number>()
+  /** Runs being deleted by the retention sweep: nobody may take them up meanwhile. */
+  readonly #removing = new Set<string>()
 
   constructor (dir: string) {
     this.dir = dir
@@ -96,12 +100,12 @@ export class RunStore {
       execution_mode: run.execution_mode,
       safety_level: run.safety_level,
       user_id: run.user_id ?? 'anonymous',
+      ...(run.owner === undefined ? {} : { owner: run.owner }),
       expected_outputs: run.expected_outputs,
       current_state: { stage: 0, step: 'created', progress: '0/4' },
       entities: []
     }
     this.#meta.set(runId, meta)
-    this.#users.set(runId, (this.#users.get(runId) ?? 0) + 1)
     this.#onDisk.set(runId, 0)
     await this.#chain(runId, async () => {
       await mkdir(join(this.dir, runId), { recursive: true })
@@ -110,27 +114,66 @@ export class RunStore {
   }
 
   /**
-   * Takes up an existing run again (a client continuing it, e.g. stage3-4 after stage2), so
-   * new entities follow its old ones. False when there is no such run.
+   * Takes up an existing, finished run of this owner again (stage3-4 after stage2), so new
+   * entities follow its old ones. False, and nothing taken, when there is no such run, when it
+   * belongs to another browser (or to none), or when it is in progress: a run is never written
+   * by two requests at once, nor by a stranger who learned its id.
    */
-  async resume (runId: string, expected: string[] = []): Promise<boolean> {
-    let meta = this.#meta.get(runId)
-    if (meta === undefined) {
-      const onDisk = await this.metadata(runId)
-      if (onDisk === undefined) return false
-      // Another continuation may have taken it up while this one read the disk.
-      meta = this.#meta.get(runId) ?? onDisk
-      if (!this.#meta.has(runId)) this.#onDisk.set(runId, onDisk.entities.length)
-      this.#meta.set(runId, meta)
-    }
-    this.#users.set(runId, (this.#users.get(runId) ?? 0) + 1)
+  async continueRun (runId: string, owner: string, expected: string[] = []): Promise<boolean> {
+    if (!isRunId(runId) || this.isOpen(runId)) return false
+    const meta = await this.metadata(runId)
+    if (meta?.owner === undefined || meta.owner !== owner) return false
+    // Checked again after the read: another request may have taken it up meanwhile.
+    if (this.isOpen(runId)) return false
+    this.#meta.set(runId, meta)
+    this.#onDisk.set(runId, meta.entities.length)
+    // A continued run expects what the continuation produces too.
     const added = expected.filter((o) => !meta.expected_outputs.includes(o))
     if (added.length > 0) {
       meta.expected_outputs.push(...added)
-      const m = meta
-      await this.#chain(runId, async () => await this.#writeMeta(m))
+      await this.#chain(runId, async () => await this.#writeMeta(meta))
     }
     return true
+  }
+
+  /** Whether a run is in progress in this process (or being deleted). */
+  isOpen (runId: string): boolean {
+    return this.#meta.has(runId) || this.#removing.has(runId)
+  }
+
+  /** Every run directory's id, oldest first by its metadata timestamp (retention). */
+  async list (): Promise<Array<{ runId: string, timestamp: number }>> {
+    const out: Array<{ runId: string, timestamp: number }> = []
+    for (const runId of await readdir(this.dir).catch(() => [] as string[])) {
+      if (!isRunId(runId)) continue
+      const meta = await this.metadata(runId)
+      const ts = meta === undefined ? NaN : Date.parse(meta.timestamp)
+      // A run without readable metadata is dated by its directory.
+      out.push({ runId, timestamp: Number.isFinite(ts) ? ts : (await stat(join(this.dir, runId)).catch(() => undefined))?.mtimeMs ?? 0 })
+    }
+    return out.sort((a, b) => a.timestamp - b.timestamp)
+  }
+
+  /** Bytes a run's files take. */
+  async size (runId: string): Promise<number> {
+    if (!isRunId(runId)) return 0
+    let bytes = 0
+    for (const name of await readdir(join(this.dir, runId)).catch(() => [] as string[])) {
+      bytes += (await stat(join(this.dir, runId, name)).catch(() => undefined))?.size ?? 0
+    }
+    return bytes
+  }
+
+  /** Deletes a run with its files; never one in progress (false then). */
+  async remove (runId: string): Promise<boolean> {
+    if (!isRunId(runId) || this.isOpen(runId)) return false
+    this.#removing.add(runId)
+    try {
+      await rm(join(this.dir, runId), { recursive: true, force: true })
+      return true
+    } finally {
+      this.#removing.delete(runId)
+    }
   }
 
   /** Records an entity: text as .txt, objects as .json, buffers with the given extension. */
@@ -150,7 +193,8 @@ export class RunStore {
     meta.entities.push(entity)
     const data = typeof content === 'string' || Buffer.isBuffer(content) ? content : JSON.stringify(content, null, 2)
     await this.#chain(runId, async () => {
-      await atomicWrite(join(this.dir, runId, entity.filename), data)
+      // The metadata write that follows flushes the directory for both renames.
+      await atomicWrite(join(this.dir, runId, entity.filename), data, false)
       this.#onDisk.set(runId, (this.#onDisk.get(runId) ?? 0) + 1)
       await this.#writeMeta(meta)
     })
@@ -166,14 +210,11 @@ export class RunStore {
   }
 
   /**
-   * One user of the record is done: waits until its writes are on disk; the last user's
-   * finish forgets the in-memory metadata (the files stay).
+   * The run is done: waits until its writes are on disk, then forgets its in-memory
+   * metadata (the files stay), so it may be continued.
    */
   async finish (runId: string): Promise<void> {
     await this.#chains.get(runId)
-    const left = (this.#users.get(runId) ?? 1) - 1
-    if (left > 0) { this.#users.set(runId, left); return }
-    this.#users.delete(runId)
     this.#meta.delete(runId)
     this.#onDisk.delete(runId)
     this.#chains.delete(runId)
@@ -230,16 +271,38 @@ function assertRunId (runId: string): void {
 
 let tmpCounter = 0
 
-/** Write to a temporary file in the same directory, flush it, rename it over the target. */
-async function atomicWrite (path: string, data: string | Buffer): Promise<void> {
-  const dir = path.slice(0, path.lastIndexOf('/'))
+/**
+ * Write to a temporary file in the same directory, flush it, rename it over the target, then
+ * flush the directory so the rename itself survives a power cut (one directory flush covers
+ * every rename before it, so a caller that writes twice in a row may skip the first). A failed
+ * write removes its temporary file.
+ */
+async function atomicWrite (path: string, data: string | Buffer, flushDir = true): Promise<void> {
+  const dir = dirname(path)
   const tmp = join(dir, `.tmp-${process.pid}-${++tmpCounter}`)
-  const handle = await open(tmp, 'w')
   try {
-    await handle.writeFile(data)
+    const handle = await open(tmp, 'w')
+    try {
+      await handle.writeFile(data)
+      await handle.sync()
+    } finally {
+      await handle.close()
+    }
+    await rename(tmp, path)
+  } catch (err) {
+    await rm(tmp, { force: true }).catch(() => {})
+    throw err
+  }
+  if (flushDir) await syncDir(dir)
+}
+
+async function syncDir (dir: string): Promise<void> {
+  const handle = await open(dir, 'r')
+  try {
     await handle.sync()
+  } catch {
+    // Some file systems cannot fsync a directory (EINVAL); the rename is then as durable as it gets.
   } finally {
     await handle.close()
   }
-  await rename(tmp, path)
 }

@@ -17,15 +17,67 @@ export interface SavedUpload {
   file_size_bytes: number
 }
 
+export interface UploadLimits {
+  /** Uploads one browser may have stored within `windowMs`. */
+  perBrowser: number
+  /** Bytes of uploads one client address may have stored within `windowMs`. */
+  bytesPerAddress: number
+  /** How long an upload counts: the retention of uploads (they are deleted after it). */
+  windowMs: number
+}
+
+/** Who uploads: the client address and the browser's owner hash. */
+export interface Uploader { address: string, browser: string }
+
+const QUOTA = {
+  browser: { de: 'Du hast schon sehr viele Bilder hochgeladen. Bitte versuche es später noch einmal.', en: 'You have uploaded very many images already. Please try again later.' },
+  address: { de: 'Von diesem Netz wurden schon sehr viele Bilder hochgeladen. Bitte versuche es später noch einmal.', en: 'Very many images have been uploaded from this network already. Please try again later.' }
+}
+
+/** What each client has stored lately; entries older than the window no longer count. */
+class UploadQuota {
+  readonly #entries = new Map<string, Array<{ at: number, bytes: number }>>()
+  constructor (readonly limits: UploadLimits) {}
+
+  check (who: Uploader, lang: 'de' | 'en', now: number): void {
+    if (this.#live(`b:${who.browser}`, now).length >= this.limits.perBrowser) throw this.#refuse('browser', lang)
+    if (this.#live(`a:${who.address}`, now).reduce((sum, e) => sum + e.bytes, 0) >= this.limits.bytesPerAddress) throw this.#refuse('address', lang)
+  }
+
+  add (who: Uploader, bytes: number, now: number): void {
+    for (const key of [`b:${who.browser}`, `a:${who.address}`]) this.#entries.set(key, [...this.#live(key, now), { at: now, bytes }])
+  }
+
+  #live (key: string, now: number): Array<{ at: number, bytes: number }> {
+    const list = (this.#entries.get(key) ?? []).filter((e) => now - e.at < this.limits.windowMs)
+    if (list.length === 0) this.#entries.delete(key)
+    else this.#entries.set(key, list)
+    return list
+  }
+
+  #refuse (which: 'browser' | 'address', lang: 'de' | 'en'): AppError {
+    return new AppError('RATE_LIMITED', QUOTA[which][lang], 429, { retry_after_s: 3600 })
+  }
+}
+
 /**
  * Uploaded images for image-to-image configs: checked to be PNG, JPEG or WebP by their
  * content (not their name), scaled down to `maxSide`, stored under a fresh id. Clients
  * refer to an upload by that id only; its path never leaves the server.
  */
 export class UploadStore {
-  constructor (readonly dir: string, readonly maxSide: number) {}
+  readonly #quota: UploadQuota | undefined
 
-  async save (data: Buffer, originalName: string): Promise<SavedUpload> {
+  constructor (readonly dir: string, readonly maxSide: number, limits?: UploadLimits) {
+    this.#quota = limits === undefined ? undefined : new UploadQuota(limits)
+  }
+
+  /** Refuses (429) before the work when this client has stored its share of uploads already. */
+  checkQuota (who: Uploader, lang: 'de' | 'en' = 'en'): void {
+    this.#quota?.check(who, lang, Date.now())
+  }
+
+  async save (data: Buffer, originalName: string, who?: Uploader): Promise<SavedUpload> {
     let meta: Metadata
     try {
       meta = await sharp(data, { limitInputPixels: MAX_INPUT_PIXELS }).metadata()
@@ -47,6 +99,7 @@ export class UploadStore {
     const tmp = join(this.dir, `.tmp-${id}`)
     await writeFile(tmp, resized.data)
     await rename(tmp, join(this.dir, filename))
+    if (who !== undefined) this.#quota?.add(who, resized.data.length, Date.now())
     return {
       image_id: id,
       filename,

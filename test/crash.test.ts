@@ -27,7 +27,7 @@ t.test('SIGKILL in the middle of runs: after a restart every run is readable, an
   const port = await freePort()
   const base = `http://127.0.0.1:${port}`
   const up = async (): Promise<boolean> => await waitUp(base)
-  const start = (p: number, dir: string) => startProcess(p, { RUNS_DIR: dir })
+  const start = (p: number, dir: string) => startProcess(p, { RUNS_DIR: dir, RUNS_PRIVATE: 'false' })
 
   let child: ChildProcess | undefined
   t.teardown(() => { child?.kill('SIGKILL') })

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import http from 'node:http'
-import Fastify, { type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import fp from 'fastify-plugin'
 import app from '../app.js'
 import { logOptions } from '../log-options.js'
@@ -34,12 +34,25 @@ export const TEST_ENV = {
   OLLAMA_TOTAL_TIMEOUT_MS: '20000',
   SSE_PING_MS: '15000',
   SHUTDOWN_GRACE_MS: '3000',
-  // Tests choose their level per request; a test about the deployment's level sets this to ''.
-  SAFETY_LEVELS_ALLOWED: 'youth,adult,off'
+  SAFETY_LEVELS_ALLOWED: 'youth,adult,off',
+  ADMIN_TOKEN: 'test-admin-token',
+  // The suite is one browser at one address (below); tests of the per-client caps set their own.
+  QUEUE_MAX_WAITING_PER_BROWSER: '1000000',
+  QUEUE_MAX_WAITING_PER_ADDRESS: '1000000'
 }
 
+/** The Authorization header of the admin token in TEST_ENV. */
+export const ADMIN = { authorization: 'Bearer test-admin-token' }
+
+/**
+ * The test suite's browser: its cookie jar holds one anonymous id, sent with every request that
+ * brings no cookie of its own (fetch, inject, openSse alike), so the suite's runs belong to it.
+ * A test about other browsers sends its own `cookie` header; `{ browser: false }` turns it off.
+ */
+export const TEST_BROWSER_COOKIE = 'artsed_browser=the-test-suite-browser-0001'
+
 /** The app on 127.0.0.1 with its own Ollama simulator, both on real sockets. */
-export async function startServer (env: Record<string, string> = {}, sim: Partial<SimulatorOptions> = {}, comfy: Partial<ComfySimOptions> = {}, opts: { logLines?: string[] } = {}): Promise<TestServer> {
+export async function startServer (env: Record<string, string> = {}, sim: Partial<SimulatorOptions> = {}, comfy: Partial<ComfySimOptions> = {}, opts: { logLines?: string[], browser?: boolean, fastify?: FastifyServerOptions } = {}): Promise<TestServer> {
   const simulator = new OllamaSimulator(sim)
   const simUrl = await simulator.listen()
   const comfySim = new ComfyUiSimulator(comfy)
@@ -48,11 +61,15 @@ export async function startServer (env: Record<string, string> = {}, sim: Partia
   const lines = opts.logLines
   const fastify = Fastify({
     logger: lines === undefined ? false : logOptions('debug', { write: (line: string) => { lines.push(line) } }),
-    forceCloseConnections: true
+    forceCloseConnections: true,
+    ...opts.fastify
   })
   // fp() lifts the app's decorators to this instance, so tests can read app.queue & co.
   let closed = false
   fastify.addHook('onClose', async () => { closed = true })
+  if (opts.browser !== false) {
+    fastify.addHook('onRequest', async (request) => { request.headers.cookie ??= TEST_BROWSER_COOKIE })
+  }
   await fastify.register(fp(app), { env: { ...TEST_ENV, OLLAMA_URL: simUrl, COMFYUI_URL: comfyUrl, RUNS_DIR: runsDir, ...(lines === undefined ? {} : { LOG_LEVEL: 'debug' }), ...env } })
   await fastify.listen({ port: 0, host: '127.0.0.1' })
   const address = fastify.server.address()

@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs'
 import { stat } from 'node:fs/promises'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import type { FastifyReply } from 'fastify'
+import type { FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from '@sinclair/typebox'
 import { pickLang, t } from '../../services/i18n.js'
 import { parseRange } from '../../services/byte-range.js'
@@ -13,16 +13,19 @@ const MEDIA_ENTITY: Record<string, string> = { image: 'output_image', audio: 'ou
 
 /**
  * The run store over HTTP (api.md §5). Every id and file name is checked against the
- * server's own forms before it comes near a path; reading never writes.
+ * server's own forms before it comes near a path; reading never writes. A run is private to
+ * the browser that made it (plugins/auth.ts): to anyone else, without the admin token, it
+ * answers exactly as a run that does not exist.
  */
 const routes: FastifyPluginAsyncTypebox = async (fastify) => {
   const store = fastify.runs
   const fileUrl = (runId: string, e: EntityRecord): string => `/api/pipeline/${runId}/file/${e.filename}`
 
-  /** The run's metadata, or a 400/404 already sent. */
-  async function load (runId: string, reply: FastifyReply, lang: 'de' | 'en'): Promise<RunMetadata | undefined> {
+  /** The run's metadata if this request may read it, or a 400/404 already sent. */
+  async function load (request: FastifyRequest, runId: string, reply: FastifyReply, lang: 'de' | 'en'): Promise<RunMetadata | undefined> {
     if (!isRunId(runId)) { await reply.code(400).send({ status: 'error', error: t('badRunId', lang), code: 'BAD_REQUEST' }); return undefined }
-    const meta = await store.metadata(runId)
+    const found = await store.metadata(runId)
+    const meta = found !== undefined && fastify.auth.mayRead(request, found.owner) ? found : undefined
     if (meta === undefined) await reply.code(404).send({ status: 'error', error: t('unknownRun', lang, { id: runId }), code: 'NOT_FOUND' })
     return meta
   }
@@ -44,7 +47,7 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.get('/api/pipeline/:run_id/status', { schema: { params: RunParams } }, async (request, reply) => {
     const lang = pickLang(undefined, request.headers['accept-language'])
-    const meta = await load(request.params.run_id, reply, lang)
+    const meta = await load(request, request.params.run_id, reply, lang)
     if (meta === undefined) return reply
     const types = new Set(meta.entities.map((e) => e.type))
     const completed = meta.expected_outputs.filter((o) => types.has(o) || types.has(MEDIA_ENTITY[o] ?? `output_${o}`))
@@ -60,7 +63,7 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.get('/api/pipeline/:run_id/entities', { schema: { params: RunParams } }, async (request, reply) => {
     const lang = pickLang(undefined, request.headers['accept-language'])
-    const meta = await load(request.params.run_id, reply, lang)
+    const meta = await load(request, request.params.run_id, reply, lang)
     if (meta === undefined) return reply
     return { run_id: meta.run_id, entity_count: meta.entities.length, entities: meta.entities.map((e) => ({ ...e, url: fileUrl(meta.run_id, e) })) }
   })
@@ -69,7 +72,7 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
     schema: { params: Type.Object({ run_id: Type.String({ maxLength: 200 }), type: Type.String({ pattern: '^[a-z0-9_]{1,40}$' }) }) }
   }, async (request, reply) => {
     const lang = pickLang(undefined, request.headers['accept-language'])
-    const meta = await load(request.params.run_id, reply, lang)
+    const meta = await load(request, request.params.run_id, reply, lang)
     if (meta === undefined) return reply
     const entity = meta.entities.filter((e) => e.type === request.params.type).at(-1)
     if (entity === undefined) return await reply.code(404).send({ status: 'error', error: `no ${request.params.type} in this run`, code: 'NOT_FOUND' })
@@ -82,12 +85,13 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
     const lang = pickLang(undefined, request.headers['accept-language'])
     const { run_id: runId, filename } = request.params
     if (!isRunId(runId) || !isRunFileName(filename)) return await reply.code(400).send({ status: 'error', error: t('badRunId', lang), code: 'BAD_REQUEST' })
+    if (await load(request, runId, reply, lang) === undefined) return reply
     return await sendFile(reply, runId, filename, lang)
   })
 
   fastify.get('/api/media/images/:run_id', { schema: { params: RunParams } }, async (request, reply) => {
     const lang = pickLang(undefined, request.headers['accept-language'])
-    const meta = await load(request.params.run_id, reply, lang)
+    const meta = await load(request, request.params.run_id, reply, lang)
     if (meta === undefined) return reply
     const images = meta.entities.filter((e) => e.type === 'output_image')
     return { run_id: meta.run_id, count: images.length, images: images.map((e, index) => ({ index, filename: e.filename, url: `/api/media/image/${meta.run_id}/${index}`, metadata: e.metadata })) }
@@ -98,9 +102,9 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
     run_id: Type.String({ maxLength: 200 }),
     index: Type.Optional(Type.Integer({ minimum: 0, maximum: 1000 }))
   })
-  const media = async (request: { params: { media_type: string, run_id: string, index?: number | undefined }, headers: Record<string, unknown> }, reply: FastifyReply) => {
-    const lang = pickLang(undefined, request.headers['accept-language'] as string | undefined)
-    const meta = await load(request.params.run_id, reply, lang)
+  const media = async (request: FastifyRequest<{ Params: { media_type: string, run_id: string, index?: number | undefined } }>, reply: FastifyReply) => {
+    const lang = pickLang(undefined, request.headers['accept-language'])
+    const meta = await load(request, request.params.run_id, reply, lang)
     if (meta === undefined) return reply
     const entity = meta.entities.filter((e) => e.type === MEDIA_ENTITY[request.params.media_type])[request.params.index ?? 0]
     if (entity === undefined) return await reply.code(404).send({ status: 'error', error: `no ${request.params.media_type} in this run`, code: 'NOT_FOUND' })

@@ -30,6 +30,8 @@ export async function answerRun (
   if (!fastify.queue.admits()) {
     return await reply.code(503).header('Retry-After', String(RETRY_AFTER_S)).send(envelope.fail(t('queueFull', lang), 'QUEUE_FULL'))
   }
+  const refused = fastify.queue.refusal(reply.request.client, lang)
+  if (refused !== undefined) return await reply.code(429).header('Retry-After', String(RETRY_AFTER_S)).send(envelope.fail(refused.message, refused.code))
   const watched = fastify.watchRequest(reply)
   try {
     const result = await work(watched.signal)
@@ -41,7 +43,7 @@ export async function answerRun (
     const e = toAppError(err)
     // Nobody reads this answer any more; 499 (nginx's "client closed request") marks it in the log.
     if (watched.signal.aborted && e.code === 'ABORTED') return await reply.code(499).send(envelope.fail(e.message, 'ABORTED'))
-    if (e.code === 'QUEUE_FULL') reply.header('Retry-After', String(RETRY_AFTER_S))
+    if (e.code === 'QUEUE_FULL' || e.code === 'TOO_MANY_WAITING') reply.header('Retry-After', String(RETRY_AFTER_S))
     a.log.info({ code: e.code, detail: e.message }, 'run failed')
     const status = e.statusCode >= 400 && e.statusCode < 600 && e.statusCode !== 499 ? e.statusCode : 500
     return await reply.code(status).send(envelope.fail(userMessage(e, lang), e.code))

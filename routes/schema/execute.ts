@@ -42,6 +42,8 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
     if (config === undefined) return await reply.code(404).send({ status: 'error', error: t('unknownSchema', lang, { id: p.schema }), code: 'UNKNOWN_SCHEMA' })
     if (p.input_text.trim() === '') return await reply.code(400).send({ status: 'error', error: t('emptyInput', lang), code: 'BAD_REQUEST' })
     if (!fastify.queue.admits()) return await queueFull(reply, lang)
+    const refused = fastify.queue.refusal(request.client, lang)
+    if (refused !== undefined) return await reply.code(429).header('Retry-After', String(RETRY_AFTER_S)).send({ status: 'error', error: refused.message, code: refused.code })
 
     const runId = randomUUID()
     const log = request.log.child({ run_id: runId })
@@ -49,7 +51,7 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
     try {
       const level = safetyLevelOf(p.safety_level, fastify.config)
       log.info({ schema: config.id, safety_level: level, execution_mode: p.execution_mode ?? 'eco' }, 'streaming run started')
-      const outcome = await fastify.pipeline.stream({ runId, config, inputText: p.input_text, contextPrompt: p.context_prompt, safetyLevel: level, executionMode: p.execution_mode ?? 'eco', lang, accumulated: p.accumulated === true }, run.sink, run.signal, log)
+      const outcome = await fastify.pipeline.stream({ runId, client: request.client, config, inputText: p.input_text, contextPrompt: p.context_prompt, safetyLevel: level, executionMode: p.execution_mode ?? 'eco', lang, accumulated: p.accumulated === true }, run.sink, run.signal, log)
       fastify.metrics.run('stream', outcome.status)
     } finally {
       run.cleanup()
@@ -77,7 +79,7 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
     return await answerRun(fastify, reply, { lang, envelope, log }, async (signal) => {
       const given = p.optimization_result ?? p.interception_result ?? (p.stage4_only === true ? p.input_text : undefined)
       const r = await fastify.pipeline.execute({
-        runId, config, inputText: p.input_text, contextPrompt: p.context_prompt, safetyLevel: level, executionMode: p.execution_mode ?? 'eco', lang, contextLang: p.context_language ?? 'en', outputConfig: p.output_config, given, givenIsOptimized: p.optimization_result !== undefined, seed: p.seed, images: imageTokens(p)
+        runId, client: request.client, config, inputText: p.input_text, contextPrompt: p.context_prompt, safetyLevel: level, executionMode: p.execution_mode ?? 'eco', lang, contextLang: p.context_language ?? 'en', outputConfig: p.output_config, given, givenIsOptimized: p.optimization_result !== undefined, seed: p.seed, images: imageTokens(p)
       }, signal, log)
       return {
         status: 'success',

@@ -42,13 +42,14 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
     const bad = outputError(fastify.catalog, q.output_config, lang)
     if (bad !== undefined) return await reply.code(bad.status as 404 | 409).send({ status: 'error', error: bad.error, code: bad.code })
     if (!fastify.queue.admits()) return await queueFull(reply, lang)
-    const continues = q.run_id !== undefined && q.run_id !== '' && isRunId(q.run_id)
-    const runId = continues ? q.run_id as string : randomUUID()
-    const log = request.log.child({ run_id: runId })
+    // Continues the browser's own finished run when it names one; otherwise a new run (see stage3-4).
+    const continues = q.run_id !== undefined && isRunId(q.run_id) ? q.run_id : undefined
+    const runId = randomUUID()
+    const log = request.log.child({ run_id: runId, ...(continues === undefined ? {} : { continues }) })
     const run = fastify.openRunStream(reply)
     const send = (event: string, data: Record<string, unknown>): void => { run.sink.send(event, data).catch(() => {}) }
     try {
-      send('connected', { run_id: runId, output_config: q.output_config })
+      send('connected', { run_id: continues ?? runId, output_config: q.output_config })
       send('stage3_start', { stage: 3 })
       const r = await fastify.pipeline.stage34({
         runId,
@@ -56,6 +57,7 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
         outputConfig: q.output_config,
         seed: seedOf(q.seed),
         images: imageTokens(q),
+        client: request.client,
         continues,
         safetyLevel: safetyLevelOf(q.safety_level, fastify.config),
         executionMode: 'eco',
@@ -66,12 +68,12 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
         }
       }, run.signal, log)
       if (r.media.status === 'blocked') {
-        await run.sink.send('blocked', { stage: 3, reason: r.media.reason, message: r.media.message, found_terms: [], code: 'BLOCKED', run_id: runId })
+        await run.sink.send('blocked', { stage: 3, reason: r.media.reason, message: r.media.message, found_terms: [], code: 'BLOCKED', run_id: r.runId })
       } else if (r.media.status === 'error') {
-        await run.sink.send('error', { message: r.media.error, code: r.media.code, run_id: runId })
+        await run.sink.send('error', { message: r.media.error, code: r.media.code, run_id: r.runId })
       } else {
-        const outputs = r.outputs.map((m) => m.status !== 'success' ? m : { ...m, url: m.media_type === 'code' ? `/api/media/code/${runId}` : m.output, ...(m.media_type === 'code' ? { code: m.output } : {}) })
-        await run.sink.send('complete', { media_output: outputs[0], ...(outputs.length > 1 ? { media_outputs: outputs } : {}), run_id: runId })
+        const outputs = r.outputs.map((m) => m.status !== 'success' ? m : { ...m, url: m.media_type === 'code' ? `/api/media/code/${r.runId}` : m.output, ...(m.media_type === 'code' ? { code: m.output } : {}) })
+        await run.sink.send('complete', { media_output: outputs[0], ...(outputs.length > 1 ? { media_outputs: outputs } : {}), run_id: r.runId })
       }
       fastify.metrics.run('stream', r.media.status === 'success' ? 'completed' : r.media.status)
     } catch (err) {

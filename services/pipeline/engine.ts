@@ -1,5 +1,6 @@
 import type { Lang } from '../i18n.js'
 import type { Catalog, CatalogConfig } from '../catalog/catalog.js'
+import type { QueueClient } from '../slot-queue.js'
 import type { SafetyLevel } from '../safety/term-filter.js'
 import { AppError } from '../errors.js'
 import type { Logger, PipelineDeps } from './deps.js'
@@ -12,7 +13,12 @@ export type { EventSink, RunOutcome, StreamRunRequest, MediaOutput }
 export { BlockedError } from './json-run.js'
 
 export interface RunBase {
+  /** A fresh id the server made; the run's id unless it continues one (below). */
   runId: string
+  /** Whose run: its queue bucket, and (browser) the owner the run store records. */
+  client?: QueueClient
+  /** A run id the client asked to continue: taken only if it is its own, finished run. */
+  continues?: string | undefined
   safetyLevel: SafetyLevel
   executionMode: string
   lang: Lang
@@ -65,7 +71,7 @@ export class PipelineEngine {
     // A config whose pipeline skips Stage 2 (the workshop's picture configs) passes the text on as it is.
     const given = req.given ?? (this.#skipsStage2(req.config) ? req.inputText : undefined)
     const o: RunOptions = { ...req, signal, log }
-    const info = this.#info(req, req.config.id, target === undefined ? ['interception'] : ['interception', target.mediaType], false)
+    const info = this.#info(req, req.config.id, target === undefined ? ['interception'] : ['interception', target.mediaType])
     return await inRun(this.deps, info, signal, log, async (scope) => {
       await scope.start((rec) => {
         rec.record('input', req.inputText)
@@ -88,7 +94,7 @@ export class PipelineEngine {
   async stage2 (req: RunBase & { config: CatalogConfig, inputText: string, contextPrompt: string | undefined, outputConfig: string | undefined }, signal: AbortSignal, log: Logger): Promise<Stage2Outcome> {
     const target = resolveOutput(this.deps, undefined, req.outputConfig)
     const o: RunOptions = { ...req, signal, log }
-    return await inRun(this.deps, this.#info(req, req.config.id, ['interception'], false), signal, log, async (scope) => {
+    return await inRun(this.deps, this.#info(req, req.config.id, ['interception']), signal, log, async (scope) => {
       await scope.start((rec) => rec.record('input', req.inputText))
       await scope.acquire(signal)
       return await textStages(this.deps, o, { config: req.config, inputText: req.inputText, contextPrompt: req.contextPrompt, target, given: undefined, givenIsOptimized: false, rec: scope.rec })
@@ -96,26 +102,28 @@ export class PipelineEngine {
   }
 
   /** `POST /pipeline/stage3-4`: Stage 3 on a Stage 2 text, then Stage 4; continues the client's run when it names one. */
-  async stage34 (req: RunBase & { text: string, outputConfig: string, seed: number | undefined, images: string[], continues: boolean, onStage3?: (s: { safe: boolean, translation: string }) => void }, signal: AbortSignal, log: Logger): Promise<{ media: MediaOutput, outputs: MediaOutput[], stage3: unknown, stage3Ms: number, stage4Ms: number }> {
+  async stage34 (req: RunBase & { text: string, outputConfig: string, seed: number | undefined, images: string[], onStage3?: (s: { safe: boolean, translation: string }) => void }, signal: AbortSignal, log: Logger): Promise<{ runId: string, media: MediaOutput, outputs: MediaOutput[], stage3: unknown, stage3Ms: number, stage4Ms: number }> {
     const target = resolveOutput(this.deps, undefined, req.outputConfig)
     if (target === undefined) throw new Error('unreachable: an explicit output config always resolves or throws')
     const images = await this.#images(req.images)
-    const o: RunOptions = { ...req, signal, log }
-    return await inRun(this.deps, this.#info(req, target.config.id, [target.mediaType], req.continues), signal, log, async (scope) => {
+    return await inRun(this.deps, this.#info(req, target.config.id, [target.mediaType]), signal, log, async (scope) => {
       await scope.start()
+      // The run's id: the continued run's, or the fresh one.
+      const o: RunOptions = { ...req, runId: scope.runId, signal, log }
       scope.rec.record('interception', req.text)
       const slot = await scope.acquire(signal)
       // The client brings this text: it gets the full Stage 1 check before Stage 3.
       await stage1(this.deps, o, req.text, scope.rec, 'given')
-      return await mediaStages(this.deps, o, { text: req.text, target, seed: req.seed, images, rec: scope.rec, releaseModelSlot: () => slot.release(), ...(req.onStage3 === undefined ? {} : { onStage3: req.onStage3 }) })
+      const m = await mediaStages(this.deps, o, { text: req.text, target, seed: req.seed, images, rec: scope.rec, releaseModelSlot: () => slot.release(), ...(req.onStage3 === undefined ? {} : { onStage3: req.onStage3 }) })
+      return { runId: scope.runId, ...m }
     })
   }
 
   /** `POST /pipeline/optimize`: only the optimization call, in a model slot. */
-  async optimize (req: { runId: string, text: string, outputConfig: string }, signal: AbortSignal): Promise<{ applied: boolean, text: string }> {
+  async optimize (req: { runId: string, text: string, outputConfig: string, client?: QueueClient }, signal: AbortSignal): Promise<{ applied: boolean, text: string }> {
     const target = resolveOutput(this.deps, undefined, req.outputConfig)
     if (target?.chunk.meta?.optimization_instruction === undefined) return { applied: false, text: req.text }
-    const slot = await this.deps.queue.acquire(req.runId, { signal })
+    const slot = await this.deps.queue.acquire(req.runId, { signal, ...(req.client === undefined ? {} : { client: req.client }) })
     try {
       return await optimization(this.deps, { target, text: req.text, signal })
     } finally {
@@ -146,7 +154,7 @@ export class PipelineEngine {
     return pipeline !== undefined && (pipeline.skip_stage2 === true || pipeline.meta?.skip_stage2 === true || pipeline.chunks.length === 0)
   }
 
-  #info (req: RunBase, configName: string, expected: string[], continues: boolean): RunInfo {
-    return { runId: req.runId, configName, executionMode: req.executionMode, safetyLevel: req.safetyLevel, expected, continues }
+  #info (req: RunBase, configName: string, expected: string[]): RunInfo {
+    return { runId: req.runId, configName, executionMode: req.executionMode, safetyLevel: req.safetyLevel, expected, client: req.client, continues: req.continues }
   }
 }

@@ -6,6 +6,7 @@ import { termCheck, type Refusal } from '../stages/stage1.js'
 import type { Logger, PipelineDeps } from './deps.js'
 import { RunRecorder } from './recorder.js'
 import { chooseSeed, inputSafety, interception, media, optimization, preOutputSafety, type OutputTarget } from './steps.js'
+import type { QueueClient } from '../slot-queue.js'
 
 /** A refusal by Stage 1 or Stage 3: routes turn it into their 403 envelope. */
 export class BlockedError extends AppError {
@@ -17,6 +18,8 @@ export class BlockedError extends AppError {
 
 export interface RunOptions {
   runId: string
+  /** Whose run (fair queue bucket); default: the anonymous bucket. */
+  client?: QueueClient | undefined
   safetyLevel: SafetyLevel
   executionMode: string
   lang: Lang
@@ -108,7 +111,7 @@ export async function mediaStages (
   const t1 = Date.now()
   a.rec.state(4, 'media')
   try {
-    const out = await media(deps, { runId: o.runId, target: a.target, prompt: s3.positive, negative: s3.negative, seed: chooseSeed(a.seed), images: a.images, signal: o.signal })
+    const out = await media(deps, { runId: o.runId, target: a.target, prompt: s3.positive, negative: s3.negative, seed: chooseSeed(a.seed), images: a.images, signal: o.signal, client: o.client })
     const executionTime = (Date.now() - t1) / 1000
     const files = out.entities.map((e) => `/api/pipeline/${o.runId}/file/${e.filename}`)
     // One output per stored file; its URL counts files of its own kind (`/api/media/video/<run>/1`).

@@ -1,20 +1,25 @@
-import type { Slot, WaitInfo } from '../slot-queue.js'
+import type { QueueClient, Slot, WaitInfo } from '../slot-queue.js'
 import type { SafetyLevel } from '../safety/term-filter.js'
-import { isRunId } from '../run-store.js'
 import type { Logger, PipelineDeps } from './deps.js'
 import { RunRecorder } from './recorder.js'
 
 export type RunEnd = 'done' | 'blocked' | 'error' | 'aborted'
 
 export interface RunInfo {
+  /** The server's fresh id; the run's id unless it continues one. */
   runId: string
+  /** Whose run: its fair-queue bucket, and (browser) the owner the run store records. */
+  client?: QueueClient | undefined
   configName: string
   executionMode: string
   safetyLevel: SafetyLevel
   /** What the run will produce (`interception`, `image` ...); a continued run adds to its list. */
   expected: string[]
-  /** The client continues a run it already has (stage3-4 after stage2): same record, new entities. */
-  continues: boolean
+  /**
+   * A run id the client asks to continue (stage3-4 after stage2): taken only when it is this
+   * browser's own finished run, else the run is new under `runId` (nothing is revealed).
+   */
+  continues?: string | undefined
 }
 
 /**
@@ -25,15 +30,20 @@ export interface RunInfo {
  * `end`, which is idempotent, and `close`, which always runs.
  */
 export class RunScope {
-  readonly rec: RunRecorder
+  #rec: RunRecorder
+  #runId: string
   #started: Promise<void> | undefined
   #slot: Slot | undefined
   #ended = false
 
   constructor (readonly deps: PipelineDeps, readonly info: RunInfo, readonly log: Logger) {
-    this.rec = new RunRecorder(deps.store, info.runId, log)
+    this.#runId = info.runId
+    this.#rec = new RunRecorder(deps.store, info.runId, log)
   }
 
+  /** The run's id: the continued run's once `start` took it up, else the fresh one. */
+  get runId (): string { return this.#runId }
+  get rec (): RunRecorder { return this.#rec }
   get slot (): Slot | undefined { return this.#slot }
 
   /** Starts (or takes up again) the run's record; `first` records what a new run begins with. */
@@ -45,14 +55,19 @@ export class RunScope {
   async #open (): Promise<boolean> {
     const { store } = this.deps
     const i = this.info
-    if (i.continues && isRunId(i.runId) && await store.resume(i.runId, i.expected)) return false
-    await store.create(i.runId, { config_name: i.configName, execution_mode: i.executionMode, safety_level: i.safetyLevel, expected_outputs: i.expected })
+    const owner = i.client?.browser ?? 'anonymous'
+    if (i.continues !== undefined && await store.continueRun(i.continues, owner, i.expected)) {
+      this.#runId = i.continues
+      this.#rec = new RunRecorder(store, i.continues, this.log)
+      return false
+    }
+    await store.create(i.runId, { config_name: i.configName, execution_mode: i.executionMode, safety_level: i.safetyLevel, expected_outputs: i.expected, owner })
       .catch((err: unknown) => this.log.warn({ err }, 'could not create the run record'))
     return true
   }
 
   async acquire (signal: AbortSignal, onWait?: (w: WaitInfo) => void): Promise<Slot> {
-    this.#slot = await this.deps.queue.acquire(this.info.runId, { signal, ...(onWait === undefined ? {} : { onWait }) })
+    this.#slot = await this.deps.queue.acquire(this.#runId, { signal, ...(onWait === undefined ? {} : { onWait }), ...(this.info.client === undefined ? {} : { client: this.info.client }) })
     return this.#slot
   }
 
@@ -67,7 +82,7 @@ export class RunScope {
     if (err !== undefined && how !== 'blocked') this.rec.record('error', { code: err.code ?? 'INTERNAL_ERROR', message: err.message ?? String(err) })
     if (how === 'done') this.rec.state(4, 'done')
     else this.rec.ended(how)
-    await this.deps.store.finish(this.info.runId)
+    await this.deps.store.finish(this.#runId)
   }
 }
 

@@ -12,6 +12,7 @@ import { preOutput, type Stage3Result } from '../stages/stage3.js'
 import { ollamaOptions, resolveModel } from '../stages/models.js'
 import type { EntityRecord } from '../run-store.js'
 import type { Logger, PipelineDeps } from './deps.js'
+import type { QueueClient } from '../slot-queue.js'
 
 /** Built-in Stage 1 prompt for catalogs that bring no `pre_interception` system config. */
 const FALLBACK_SAFETY_INSTRUCTION = 'You check whether a text a student typed may be turned into an image for the audience described below. ' +
@@ -142,10 +143,10 @@ export function chooseSeed (requested: number | undefined): number {
 }
 
 /** Stage 4 on the output's backend, in a media slot; every file is stored with the run. */
-export async function media (deps: PipelineDeps, a: { runId: string, target: OutputTarget, prompt: string, negative: string | undefined, seed: number, images: Array<{ data: Buffer, filename: string }>, signal: AbortSignal }): Promise<MediaOutcome> {
+export async function media (deps: PipelineDeps, a: { runId: string, target: OutputTarget, prompt: string, negative: string | undefined, seed: number, images: Array<{ data: Buffer, filename: string }>, signal: AbortSignal, client?: QueueClient | undefined }): Promise<MediaOutcome> {
   const backend = deps.backends[a.target.backend]
   if (backend === undefined) throw new AppError('UPSTREAM_UNAVAILABLE', `No media backend "${a.target.backend}" is configured`, 502)
-  const slot = await deps.mediaQueue.acquire(a.runId, { signal: a.signal })
+  const slot = await deps.mediaQueue.acquire(a.runId, { signal: a.signal, ...(a.client === undefined ? {} : { client: a.client }) })
   try {
     const result = await backend.generate({ chunk: a.target.chunk, prompt: a.prompt, negativePrompt: a.negative, seed: a.seed, images: a.images, values: outputValues(a.target.config), signal: a.signal })
     const entities: EntityRecord[] = []

@@ -1,6 +1,7 @@
 import { toAppError } from '../errors.js'
 import { t, type Lang } from '../i18n.js'
 import type { CatalogConfig } from '../catalog/catalog.js'
+import type { QueueClient } from '../slot-queue.js'
 import type { SafetyLevel } from '../safety/term-filter.js'
 import { termCheck, type Refusal } from '../stages/stage1.js'
 import { userMessage } from './error-messages.js'
@@ -23,6 +24,8 @@ export interface StreamRunRequest {
   lang: Lang
   /** Repeat the whole text so far in every `chunk` (api.md §1: only when asked; O(n²) bytes). */
   accumulated?: boolean
+  /** Whose run: its fair-queue bucket, and (browser) the owner the run store records. */
+  client?: QueueClient
 }
 
 export type RunStatus = 'completed' | 'blocked' | 'error' | 'aborted'
@@ -35,7 +38,7 @@ export interface RunOutcome { status: RunStatus, code?: string }
  */
 export async function streamRun (deps: PipelineDeps, req: StreamRunRequest, sink: EventSink, signal: AbortSignal, log: Logger): Promise<RunOutcome> {
   const { runId, lang } = req
-  const scope = new RunScope(deps, { runId, configName: req.config.id, executionMode: req.executionMode, safetyLevel: req.safetyLevel, expected: ['interception'], continues: false }, log)
+  const scope = new RunScope(deps, { runId, client: req.client, configName: req.config.id, executionMode: req.executionMode, safetyLevel: req.safetyLevel, expected: ['interception'] }, log)
   // The record starts when the run does work (its slot, a refusal, its end): thousands of
   // runs waiting in line then cost no disk writes while they wait.
   const startRecord = (): void => {

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { startServer } from '../helper.js'
+import { ADMIN, startServer } from '../helper.js'
 
 t.test('bad input is answered as JSON before any stream', async (t) => {
   const s = await startServer({ INPUT_MAX_CHARS: '100' })
@@ -56,11 +56,11 @@ t.test('catalog, health and queue routes', async (t) => {
   t.match(overdrive, { name: 'overdrive', display_name: { en: 'Overdrive', de: 'Overdrive' }, description: { en: String, de: String }, pipeline_name: 'text_transformation', chunks: ['manipulate'], parameters: { temperature: Number }, meta: { stage: 'interception' } })
 
   t.match((await s.app.inject('/health')).json(), { status: 'ok', uptime_s: Number })
-  const ready = await s.app.inject('/ready')
+  const ready = await s.app.inject({ url: '/ready', headers: ADMIN })
   t.equal(ready.statusCode, 200)
   t.match(ready.json(), { status: 'ready', reasons: [], catalog: { interception: Number }, ollama: { reachable: true, version: '0.0.0-simulated', missing_models: [] }, comfyui: { reachable: true, running: 0, pending: 0 } })
 
-  t.same((await s.app.inject('/api/queue/status')).json(), { max_concurrent: 3, active: 0, waiting: 0, max_waiting: 200, runs: [] })
+  t.same((await s.app.inject({ url: '/api/queue/status', headers: ADMIN })).json(), { max_concurrent: 3, active: 0, waiting: 0, max_waiting: 200, runs: [] })
   const missing = await s.app.inject('/nope')
   t.equal(missing.statusCode, 404)
   t.match(missing.json(), { status: 'error', code: 'NOT_FOUND' })

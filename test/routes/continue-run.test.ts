@@ -8,7 +8,8 @@ async function post (url: string, body: unknown): Promise<{ status: number, body
 
 // A streaming run, then stage3-4 on its run_id right after `complete`, twice at once (a double
 // click). Before, the run record was finished after `complete` went out and the first
-// continuation to end forgot the shared record: the other's media was rendered, its answer an error.
+// continuation to end forgot the shared record: the other's media was rendered, its answer an
+// error. Now one continues the run, the other (the run is in progress) becomes a run of its own.
 t.test('a run continued at once by two stage3-4 calls keeps every output', async (t) => {
   const server = await startServer({ MEDIA_MAX_CONCURRENT: '1' }, {}, { renderMs: 150 })
   t.teardown(server.close)
@@ -19,13 +20,18 @@ t.test('a run continued at once by two stage3-4 calls keeps every output', async
   const [a, b] = await Promise.all([post(`${server.url}/api/schema/pipeline/stage3-4`, body), post(`${server.url}/api/schema/pipeline/stage3-4`, body)])
   for (const r of [a, b]) {
     t.equal(r.status, 200)
-    t.match(r.body, { success: true, run_id: runId, media_output: { status: 'success', media_type: 'image' } })
+    t.match(r.body, { success: true, media_output: { status: 'success', media_type: 'image' } })
   }
+  const ids = [a.body.run_id, b.body.run_id] as string[]
+  t.equal(ids.filter((id) => id === runId).length, 1, 'one continues the run, the other is a run of its own')
   const status = await (await fetch(`${server.url}/api/pipeline/${runId}/status`)).json() as { expected_outputs: string[], entities: string[], current_state: { step: string } }
   t.same(status.expected_outputs, ['interception', 'image'], 'the continued run expects its image too')
-  t.equal(status.entities.filter((e) => e === 'output_image').length, 2, 'both images are in the run')
+  t.equal(status.entities.filter((e) => e === 'output_image').length, 1, 'its image is in the run')
   t.ok(status.entities.includes('interception'), 'the first part of the run is still there')
   t.equal(status.current_state.step, 'done')
+  const other = ids.find((id) => id !== runId) as string
+  const second = await (await fetch(`${server.url}/api/pipeline/${other}/status`)).json() as { entities: string[] }
+  t.equal(second.entities.filter((e) => e === 'output_image').length, 1, 'the other image is in its own run')
 })
 
 t.test('the run record is complete on disk when `complete` arrives', async (t) => {

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { eventually, openSse, startServer } from '../helper.js'
+import { ADMIN, eventually, openSse, startServer } from '../helper.js'
 import type { FailureMode } from '../../simulators/ollama-simulator.js'
 
 const modes: Array<[FailureMode, string]> = [
@@ -52,7 +52,7 @@ t.test('a model that is not pulled: the error names it and how to pull it', asyn
   const c = openSse(s.url, { schema: 'overdrive', input_text: 'ein Haus', safety_level: 'off', user_language: 'en' })
   await c.done
   t.match(c.events.at(-1)?.data, { code: 'MODEL_NOT_FOUND', message: /A required AI model is not installed.*ollama pull llava:34b/ })
-  const ready = await fetch(`${s.url}/ready`)
+  const ready = await fetch(`${s.url}/ready`, { headers: ADMIN })
   t.equal(ready.status, 503)
   t.match(await ready.json(), { status: 'not_ready', reasons: [/llava:34b.*ollama pull llava:34b/] })
 })
@@ -62,7 +62,7 @@ t.test('Ollama down: the server starts, /ready says why, runs fail clearly, and 
   t.teardown(s.close)
   const simUrl = new URL(s.sim.url)
   await s.sim.close()
-  const down = await fetch(`${s.url}/ready`)
+  const down = await fetch(`${s.url}/ready`, { headers: ADMIN })
   t.equal(down.status, 503)
   t.match(await down.json(), { status: 'not_ready', ollama: { reachable: false }, reasons: [/does not answer/] })
   const c = openSse(s.url, { schema: 'overdrive', input_text: 'ein Haus', safety_level: 'kids' })

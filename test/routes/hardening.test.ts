@@ -1,5 +1,5 @@
 import t from 'tap'
-import { eventually, openSse, startServer } from '../helper.js'
+import { ADMIN, eventually, openSse, startServer } from '../helper.js'
 
 t.test('GET /metrics is Prometheus text with the metrics of api.md §6', async (t) => {
   const s = await startServer()
@@ -9,9 +9,9 @@ t.test('GET /metrics is Prometheus text with the metrics of api.md §6', async (
   await leaver.waitFor('chunk')
   leaver.leave()
   await eventually(() => s.app.streams.size === 0)
-  await eventually(async () => /artsed_runs_aborted_total 1/.test(await (await fetch(`${s.url}/metrics`)).text()))
+  await eventually(async () => /artsed_runs_aborted_total 1/.test(await (await fetch(`${s.url}/metrics`, { headers: ADMIN })).text()))
 
-  const res = await fetch(`${s.url}/metrics`)
+  const res = await fetch(`${s.url}/metrics`, { headers: ADMIN })
   t.equal(res.status, 200)
   t.match(res.headers.get('content-type'), /^text\/plain; version=0\.0\.4/)
   const text = await res.text()

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { eventually, startServer } from '../helper.js'
+import { ADMIN, eventually, startServer } from '../helper.js'
 import { ComfyUiSimulator } from '../../simulators/comfyui-simulator.js'
 
 const run = async (url: string) => {
@@ -35,7 +35,7 @@ t.test('ComfyUI refusing connections', async (t) => {
   t.teardown(s.close)
   const r = await run(s.url)
   t.match(r.body.media_output, { status: 'error', code: 'UPSTREAM_UNAVAILABLE' })
-  const ready = await (await fetch(`${s.url}/ready`)).json() as { comfyui: { reachable: boolean } }
+  const ready = await (await fetch(`${s.url}/ready`, { headers: ADMIN })).json() as { comfyui: { reachable: boolean } }
   t.equal(ready.comfyui.reachable, false, '/ready reports it')
 })
 

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { openSse, sleep, startServer } from '../helper.js'
+import { ADMIN, openSse, sleep, startServer } from '../helper.js'
 
 t.test('3 slots, 9 runs: never more than 3 generations upstream, ticks every second, FIFO', async (t) => {
   // Each run holds its slot for about 1.3 s of tokens, so later runs wait over a second.
@@ -13,7 +13,7 @@ t.test('3 slots, 9 runs: never more than 3 generations upstream, ticks every sec
     clients.push(openSse(s.url, { schema: 'overdrive', input_text: `Idee Nummer ${i}`, safety_level: 'off' }))
     await clients[i]?.waitFor('queue_status') // arrival order is the order of this loop
   }
-  const status = await (await fetch(`${s.url}/api/queue/status`)).json() as { active: number, waiting: number, runs: Array<{ state: string, position: number | null }> }
+  const status = await (await fetch(`${s.url}/api/queue/status`, { headers: ADMIN })).json() as { active: number, waiting: number, runs: Array<{ state: string, position: number | null }> }
   t.equal(status.active, 3)
   t.equal(status.waiting, 6)
   t.same(status.runs.filter((r) => r.state === 'waiting').map((r) => r.position), [1, 2, 3, 4, 5, 6])

@@ -2,7 +2,7 @@ import { connect } from 'node:net'
 import t, { type Test } from 'tap'
 import { parse } from 'acorn'
 import { OllamaSimulator, type SimulatorOptions } from '../../simulators/ollama-simulator.js'
-import { scanCode } from '../../services/safety/code-scan.js'
+import { checkSketch } from '../../services/safety/code-check.js'
 
 async function setup (t: Test, options: Partial<SimulatorOptions>) {
   const sim = new OllamaSimulator({ firstTokenDelayMs: 1, tokenDelayMs: 0, splitWrites: false, thinkingText: () => 'one two three four five six', ...options })
@@ -87,6 +87,6 @@ t.test('a request about p5.js gets a small runnable sketch', async (t) => {
   const code = content(ls)
   t.match(code, /function setup \(\)[\s\S]*createCanvas\([\s\S]*function draw \(\)/)
   t.doesNotThrow(() => parse(code, { ecmaVersion: 'latest' }), 'it parses as JavaScript')
-  t.same(scanCode(code), [], 'nothing the Stage 3 code scan refuses')
+  t.same(checkSketch(code), [], 'nothing the Stage 3 sketch check refuses')
   t.match(content((await lines(sim, { model: 'llama3.2:1b' })).lines), /^Simulierte Antwort/, 'other requests as before')
 })
