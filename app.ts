@@ -16,13 +16,19 @@ import queueRoutes from './routes/queue/index.js'
 import configRoutes from './routes/config/index.js'
 import runRoutes from './routes/runs/index.js'
 import uploadRoutes from './routes/uploads/index.js'
+import adminRoutes from './routes/admin/index.js'
+import webPlugin, { type WebPluginOptions } from './plugins/web.js'
+import availabilityFallback from './routes/web/availability-fallback.js'
 import { isAppError } from './services/errors.js'
 import { pickLang } from './services/i18n.js'
 
 /** Stable codes for Fastify's own 4xx errors (its FST_ERR_* names are not a contract). */
 const CLIENT_ERROR_CODES: Record<number, string> = { 404: 'NOT_FOUND', 405: 'METHOD_NOT_ALLOWED', 413: 'PAYLOAD_TOO_LARGE', 415: 'UNSUPPORTED_MEDIA_TYPE', 429: 'RATE_LIMITED' }
 
-export interface AppOptions extends ConfigPluginOptions, OllamaPluginOptions, MediaPluginOptions {}
+export interface AppOptions extends ConfigPluginOptions, OllamaPluginOptions, MediaPluginOptions {
+  /** The built pages' folder (default dist/web). */
+  web?: WebPluginOptions
+}
 
 /**
  * The app as a plugin: infrastructure first (each plugin declares what it depends on),
@@ -67,4 +73,8 @@ export default async function app (fastify: FastifyInstance, opts: AppOptions): 
   await fastify.register(configRoutes)
   await fastify.register(runRoutes)
   await fastify.register(uploadRoutes)
+  await fastify.register(adminRoutes)
+  await fastify.register(webPlugin, opts.web ?? {})
+  // TEMPORARY (lead: delete with routes/web/availability-fallback.ts once the real route is merged).
+  if (!fastify.hasRoute({ method: 'GET', url: '/api/models/availability' })) await fastify.register(availabilityFallback)
 }

@@ -22,14 +22,14 @@ export interface Envelope {
 export async function answerRun (
   fastify: FastifyInstance,
   reply: FastifyReply,
-  a: { lang: Lang, envelope: Envelope, log: FastifyBaseLogger },
+  a: { lang: Lang, envelope: Envelope, log: FastifyBaseLogger, runId?: string },
   work: (signal: AbortSignal) => Promise<Record<string, unknown>>
 ) {
   const { lang, envelope } = a
   if (!fastify.queue.admits()) {
     return await reply.code(503).header('Retry-After', String(RETRY_AFTER_S)).send(envelope.fail(t('queueFull', lang), 'QUEUE_FULL'))
   }
-  const watched = fastify.watchRequest(reply)
+  const watched = fastify.watchRequest(reply, a.runId)
   try {
     const result = await work(watched.signal)
     fastify.metrics.run('json', 'completed')

@@ -116,8 +116,11 @@ export async function streamRun (deps: PipelineDeps, req: StreamRunRequest, sink
     const e = toAppError(err)
     startRecord()
     rec.record('error', { code: e.code, message: e.message })
-    rec.ended(signal.aborted && e.code !== 'SHUTTING_DOWN' ? 'aborted' : 'error')
-    if (signal.aborted && e.code !== 'SHUTTING_DOWN') {
+    // Shutdown and a teacher's Stop end the run from the server side: the client is still
+    // there and hears why in an `error` event.
+    const clientLeft = signal.aborted && e.code !== 'SHUTTING_DOWN' && e.code !== 'STOPPED'
+    rec.ended(clientLeft ? 'aborted' : 'error')
+    if (clientLeft) {
       log.info({ reason: e.code }, 'run aborted: client left')
       return { status: 'aborted', code: 'ABORTED' }
     }
