@@ -53,7 +53,8 @@ const web: FastifyPluginAsync<WebPluginOptions> = async (fastify, opts) => {
     try {
       body = await readFile(join(dir, file))
     } catch {
-      return await reply.code(503).type('text/plain; charset=utf-8').send('The web page is not built yet: run `npm run build` (or `node dist/scripts/build-web.js`).\n')
+      // 404, not 5xx: nothing is broken, the page just does not exist until it is built.
+      return await reply.code(404).type('text/plain; charset=utf-8').send('The web page is not built yet: run `npm run build` (or `node dist/scripts/build-web.js`).\n')
     }
     return await reply
       .type(TYPES['.html'] as string)
