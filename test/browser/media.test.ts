@@ -5,6 +5,8 @@ import { placeholderPng } from '../../simulators/png.js'
 import { ensureBuilt, launch, screenshot, skipReason, tablet, watch, WAIT } from './browser.js'
 
 const skip = skipReason() ?? false
+// A browser on a busy two-core machine: a generous bound for the whole file (tap's default is 60 s).
+t.setTimeout(300_000)
 
 /**
  * Video, audio and image-to-image: the page offers whatever /api/models/availability marks

@@ -4,6 +4,8 @@ import { eventually, openSse, startServer, type TestServer } from '../helper.js'
 import { ensureBuilt, launch, screenshot, skipReason, watch, WAIT } from './browser.js'
 
 const skip = skipReason() ?? false
+// A browser on a busy two-core machine: a generous bound for the whole file (tap's default is 60 s).
+t.setTimeout(300_000)
 const TOKEN = 'room-test-token-0123456789abcdef'
 // The functions given to evaluate() run in the page, not in Node.
 declare const window: any

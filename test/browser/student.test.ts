@@ -4,6 +4,8 @@ import { startServer, type TestServer } from '../helper.js'
 import { ensureBuilt, launch, screenshot, skipReason, tablet, watch, WAIT, type PageWatch } from './browser.js'
 
 const skip = skipReason() ?? false
+// A browser on a busy two-core machine: a generous bound for the whole file (tap's default is 60 s).
+t.setTimeout(300_000)
 // The functions given to evaluate() and waitForFunction() run in the page, not in Node.
 declare const document: any
 const SKETCH = 'function setup() {\n  createCanvas(200, 200)\n}\nfunction draw() {\n  background(20, 40, 90)\n  fill(255, 200, 0)\n  circle(100, 100, 80 + 20 * sin(frameCount * 0.1))\n}'
