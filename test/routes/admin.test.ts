@@ -110,6 +110,23 @@ t.test('runs, stop, upstreams and history over real sockets', async (t) => {
   t.ok(await eventually(() => s.app.streams.size === 0, 20_000), 'the room stream is gone when its client leaves')
 })
 
+t.test('a JSON run is listed and stopped too: it answers 409 STOPPED', async (t) => {
+  const s = await startServer({ ADMIN_TOKEN: TOKEN, OLLAMA_IDLE_TIMEOUT_MS: '60000', OLLAMA_TOTAL_TIMEOUT_MS: '120000' }, { failure: (req) => req.prompt.includes('HOLD') ? 'stall' : 'none' })
+  t.teardown(s.close)
+  const answer = fetch(`${s.url}/api/schema/pipeline/execute`, { method: 'POST', headers: { 'content-type': 'application/json', 'accept-language': 'en' }, body: JSON.stringify({ schema: 'overdrive', input_text: 'HOLD a lighthouse' }) })
+  let runId = ''
+  t.ok(await eventually(async () => {
+    const r = await (await fetch(`${s.url}/api/admin/runs`, { headers: bearer })).json() as { runs: Array<{ run_id: string, kind: string }> }
+    runId = r.runs.find((x) => x.kind === 'json')?.run_id ?? ''
+    return runId !== '' && s.sim.counters.activeGenerations === 1
+  }, 20_000), 'the JSON run is listed while its model call runs')
+  t.equal((await fetch(`${s.url}/api/admin/runs/${runId}/stop`, { method: 'POST', headers: bearer })).status, 200)
+  const res = await answer
+  t.equal(res.status, 409)
+  t.match(await res.json(), { status: 'error', code: 'STOPPED', error: 'Your teacher stopped this run.', run_id: runId })
+  t.ok(await eventually(() => s.sim.counters.activeGenerations === 0 && s.app.queue.active === 0, 20_000), 'its model call is closed and the slot free')
+})
+
 t.test('app.close() ends an open room stream', async (t) => {
   const s = await startServer({ ADMIN_TOKEN: TOKEN })
   t.teardown(s.close)
