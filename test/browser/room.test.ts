@@ -55,6 +55,14 @@ t.test('the room view lists the waiting run, shows the servers and the hour, and
   await holderRow.waitFor(WAIT)
   t.equal(await holderRow.locator('td').nth(2).textContent(), '1', 'the holder is in Stage 1')
 
+  // An idea is shown only when the teacher asks for it (the holder's is stored once it runs).
+  t.ok(await eventually(async () => (await fetch(`${s.url}/api/pipeline/${holderId}/entity/input`, { headers: { authorization: `Bearer ${TOKEN}` } })).status === 200, 20_000))
+  await holderRow.getByRole('button', { name: `Idee von Lauf ${holderId.slice(0, 8)} zeigen` }).click()
+  await page.locator('#idea-text', { hasText: 'HOLD eine Sanduhr' }).waitFor(WAIT)
+  await page.locator('#idea-close').click()
+  t.equal(await page.locator('#idea-view').isVisible(), false)
+  t.equal(await row.getByRole('button', { name: /Idee/ }).isVisible(), false, 'a waiting run has no stored idea to show')
+
   await page.locator('[data-upstream="ollama"] .ok').waitFor(WAIT)
   await page.locator('[data-upstream="comfyui"] .ok').waitFor(WAIT)
   t.match(await page.locator('[data-upstream="ollama"]').textContent(), /Geladen: .*qwen3:4b/, 'the safety model is loaded')
@@ -70,7 +78,7 @@ t.test('the room view lists the waiting run, shows the servers and the hour, and
   t.ok(await eventually(() => s.app.queue.waiting === 0, 20_000), 'it left the queue')
 
   const cancelled = s.sim.counters.cancelled
-  await holderRow.getByRole('button').click()
+  await holderRow.getByRole('button', { name: /anhalten/ }).click()
   await holder.done
   t.ok(await eventually(() => s.sim.counters.cancelled === cancelled + 1 && s.app.queue.active === 0, 20_000), 'stopping a running run closes its model call and frees the slot')
   await page.locator('#runs-none').waitFor({ state: 'visible', ...WAIT })

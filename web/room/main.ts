@@ -77,9 +77,13 @@ function renderRuns (r: RoomRuns): void {
   r.runs.forEach((run, i) => {
     let tr = rows.get(run.run_id)
     if (tr === undefined) {
-      const stop = el('button', { type: 'button', class: 'danger', 'aria-label': t('stopRunLabel', lang, { id: run.run_id.slice(0, 8) }) }, t('stopRun', lang))
+      const short = run.run_id.slice(0, 8)
+      const stop = el('button', { type: 'button', class: 'danger', 'aria-label': t('stopRunLabel', lang, { id: short }) }, t('stopRun', lang))
       stop.addEventListener('click', () => { later(stopRun(run.run_id, stop)) })
-      tr = el('tr', { 'data-run': run.run_id }, el('td', { class: 'mono' }, run.run_id.slice(0, 8)), el('td'), el('td'), el('td'), el('td'), el('td'), el('td', {}, stop))
+      // The idea stays hidden unless the teacher asks for it; only a running run has one stored.
+      const idea = el('button', { type: 'button', class: 'secondary small idea', 'aria-label': t('showIdeaLabel', lang, { id: short }) }, t('showIdea', lang))
+      idea.addEventListener('click', () => { later(showIdea(run.run_id)) })
+      tr = el('tr', { 'data-run': run.run_id }, el('td', { class: 'mono' }, short), el('td'), el('td'), el('td'), el('td'), el('td'), el('td', { class: 'row-actions' }, stop, idea))
     }
     rows.delete(run.run_id)
     const cells = tr.children
@@ -89,6 +93,7 @@ function renderRuns (r: RoomRuns): void {
     ;(cells[3] as HTMLElement).textContent = run.position === null ? '–' : String(run.position)
     ;(cells[4] as HTMLElement).textContent = run.state === 'waiting' ? seconds(run.wait_time_ms) : '–'
     ;(cells[5] as HTMLElement).textContent = seconds(run.age_ms)
+    show(tr.querySelector('button.idea') as HTMLElement, run.state === 'running')
     if (body.children[i] !== tr) body.insertBefore(tr, body.children[i] ?? null)
   })
   for (const tr of rows.values()) tr.remove()
@@ -101,6 +106,20 @@ async function stopRun (runId: string, button: HTMLButtonElement): Promise<void>
   if (status === 401) return signedOut(t('tokenWrong', lang))
   show(note, status !== 200)
   note.textContent = status === 200 ? '' : t('stopFailed', lang)
+}
+
+async function showIdea (runId: string): Promise<void> {
+  const { status, body } = await text(`/api/pipeline/${encodeURIComponent(runId)}/entity/input`)
+  if (status === 401) return signedOut(t('tokenWrong', lang))
+  byId('idea-title').textContent = t('ideaOf', lang, { id: runId.slice(0, 8) })
+  byId('idea-text').textContent = status === 200 ? body : t('ideaMissing', lang)
+  show(byId('idea-view'), true)
+  byId('idea-close').focus()
+}
+
+async function text (url: string): Promise<{ status: number, body: string }> {
+  const res = await fetch(url, { headers: auth() })
+  return { status: res.status, body: await res.text() }
 }
 
 function renderUpstreams (u: Upstreams): void {
@@ -128,6 +147,7 @@ byId('login').addEventListener('submit', (e) => {
   later(connect())
 })
 byId('logout').addEventListener('click', () => signedOut())
+byId('idea-close').addEventListener('click', () => show(byId('idea-view'), false))
 
 if (token() !== '') later(connect())
 else show(byId('login'), true)

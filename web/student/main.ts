@@ -86,8 +86,15 @@ async function loadRules (): Promise<void> {
 byId<HTMLDetailsElement>('rules-box').addEventListener('toggle', () => { if (byId<HTMLDetailsElement>('rules-box').open) later(loadRules()) })
 byId('rules-reset').addEventListener('click', () => { if (loadedRules !== undefined) rulesBox.value = loadedRules.text })
 
-function setStatus (text: string, spinner: 'waiting' | 'working' | 'none'): void {
-  byId('status-text').textContent = text
+/**
+ * The status line is a polite live region. While waiting, the counting seconds are shown but
+ * kept from screen readers (aria-hidden), so a reader hears the place in line when it
+ * changes, not a new sentence every second.
+ */
+function setStatus (text: string, spinner: 'waiting' | 'working' | 'none', quiet = ''): void {
+  const line = byId('status-text')
+  if (line.firstChild?.textContent !== text || line.childNodes.length !== 2) line.replaceChildren(text, el('span', { 'aria-hidden': 'true' }))
+  ;(line.lastChild as HTMLElement).textContent = quiet
   const s = byId('spinner')
   show(s, spinner !== 'none')
   s.classList.toggle('waiting', spinner === 'waiting')
@@ -126,7 +133,7 @@ function start (): void {
   const current = new StreamRun({ schema: config.id, inputText: idea, contextPrompt: rules, safetyLevel: SAFETY_LEVEL, lang }, {
     connected: (id) => { runId = id },
     stage: (stage) => setStatus(t(stage === 1 ? 'stage1' : 'stage2', lang), 'working'),
-    waiting: (position, waitMs) => setStatus(t('queueWaiting', lang, { position, seconds: Math.round(waitMs / 1000) }), 'waiting'),
+    waiting: (position, waitMs) => setStatus(t('queueWaiting', lang, { position }), 'waiting', t('queueWaited', lang, { seconds: Math.round(waitMs / 1000) })),
     acquired: () => setStatus(t('working', lang), 'working'),
     chunk: (text) => {
       streamed += text
