@@ -1,4 +1,4 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { createHash } from 'node:crypto'
 import { basename, dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -46,6 +46,12 @@ export async function buildWeb (opts: { root?: string, out?: string } = {}): Pro
   const code = (runtime.outputFiles[0]?.text ?? '').replace(/<\/(script)/gi, '<\\/$1')
   const sketch = (await readFile(join(src, 'sketch.html'), 'utf8')).replace('{{sketch-runtime}}', () => code)
   await writeAtomic(join(out, 'sketch.html'), sketch)
+
+  // Assets of earlier builds are no longer named by any page (pages are never cached).
+  const current = new Set(Object.values(names))
+  for (const file of await readdir(join(out, 'assets'))) {
+    if (!current.has(file) && !file.endsWith('.tmp')) await rm(join(out, 'assets', file), { force: true })
+  }
   return out
 }
 

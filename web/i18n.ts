@@ -98,7 +98,13 @@ const de = {
   chartWaiting: 'Wartende (höchstens)',
   chartWait: 'Wartezeit (Mittel, s)',
   chartEmpty: 'Noch keine Daten.',
-  chartLabel: 'Schlangenlänge und Wartezeit pro Minute in der letzten Stunde'
+  chartLabel: 'Schlangenlänge und Wartezeit pro Minute in der letzten Stunde',
+  chartAgo: 'vor 60 min',
+  chartNow: 'jetzt',
+  inMediaQueue: ' (Medien)',
+  // Sketch frame
+  sketchError: 'Die Skizze hat einen Fehler: {message}',
+  sketchSubset: 'Eingebaute Teilmenge von p5.js (nicht die ganze p5.js-Bibliothek)'
 }
 
 type Texts = typeof de
@@ -199,7 +205,12 @@ const en: Texts = {
   chartWaiting: 'Waiting (most)',
   chartWait: 'Wait (mean, s)',
   chartEmpty: 'No data yet.',
-  chartLabel: 'Queue length and wait time per minute over the last hour'
+  chartLabel: 'Queue length and wait time per minute over the last hour',
+  chartAgo: '60 min ago',
+  chartNow: 'now',
+  inMediaQueue: ' (media)',
+  sketchError: 'The sketch has an error: {message}',
+  sketchSubset: 'Built-in subset of p5.js (not the full p5.js library)'
 }
 
 const TEXTS: Record<Lang, Texts> = { de, en }

@@ -44,7 +44,7 @@ export function drawChart (minutes: MinuteSample[], lang: Lang, now = Date.now()
   root.append(svg('polyline', { points, class: 'line' }))
   root.append(svg('text', { x: PAD, y: PAD - 8, class: 'label bar-label' }, `${t('chartWaiting', lang)}: ${maxWaiting}`))
   root.append(svg('text', { x: W - PAD, y: PAD - 8, 'text-anchor': 'end', class: 'label line-label' }, `${t('chartWait', lang)}: ${maxWait.toFixed(1)}`))
-  root.append(svg('text', { x: PAD, y: H - 8, class: 'label' }, '−60 min'))
-  root.append(svg('text', { x: W - PAD, y: H - 8, 'text-anchor': 'end', class: 'label' }, 'jetzt / now'))
+  root.append(svg('text', { x: PAD, y: H - 8, class: 'label' }, t('chartAgo', lang)))
+  root.append(svg('text', { x: W - PAD, y: H - 8, 'text-anchor': 'end', class: 'label' }, t('chartNow', lang)))
   return root
 }

@@ -88,7 +88,7 @@ function renderRuns (r: RoomRuns): void {
     rows.delete(run.run_id)
     const cells = tr.children
     tr.dataset.state = run.state
-    ;(cells[1] as HTMLElement).textContent = t(run.state === 'waiting' ? 'stateWaiting' : 'stateRunning', lang) + (run.queue === 'media' ? ' (media)' : '')
+    ;(cells[1] as HTMLElement).textContent = t(run.state === 'waiting' ? 'stateWaiting' : 'stateRunning', lang) + (run.queue === 'media' ? t('inMediaQueue', lang) : '')
     ;(cells[2] as HTMLElement).textContent = run.stage === null ? '–' : String(run.stage)
     ;(cells[3] as HTMLElement).textContent = run.position === null ? '–' : String(run.position)
     ;(cells[4] as HTMLElement).textContent = run.state === 'waiting' ? seconds(run.wait_time_ms) : '–'

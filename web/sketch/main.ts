@@ -1,3 +1,4 @@
+import { t, type Lang } from '../i18n'
 import { installP5Subset } from './p5-subset'
 
 /**
@@ -9,11 +10,12 @@ const host = document.getElementById('sketch') as HTMLElement
 const g = window as unknown as Record<string, unknown>
 const runtime = installP5Subset(g, host)
 let started = false
+let lang: Lang = 'de'
 
 function showError (message: string): void {
   const p = document.createElement('p')
   p.className = 'sketch-error'
-  p.textContent = `Die Skizze hat einen Fehler / The sketch has an error: ${message}`
+  p.textContent = t('sketchError', lang, { message })
   host.append(p)
 }
 
@@ -24,9 +26,14 @@ window.addEventListener('error', (e) => {
 })
 
 window.addEventListener('message', (e: MessageEvent) => {
-  const data = e.data as { type?: string, code?: unknown } | null
+  const data = e.data as { type?: string, code?: unknown, lang?: unknown } | null
   if (e.source !== window.parent || data?.type !== 'sketch' || typeof data.code !== 'string' || started) return
   started = true
+  lang = data.lang === 'en' ? 'en' : 'de'
+  const note = document.createElement('p')
+  note.className = 'subset-note'
+  note.textContent = t('sketchSubset', lang)
+  document.body.append(note)
   const script = document.createElement('script')
   // Models like to wrap code in a Markdown fence.
   script.textContent = data.code.replace(/^\s*```[\w-]*\s*\n/, '').replace(/\n```\s*$/, '')

@@ -148,7 +148,7 @@ export class MediaStep {
     if (o.status !== 'success' || typeof o.output !== 'string') return this.#fail(String(o.error ?? t('errorTitle', this.#lang)))
     const type = o.media_type ?? 'image'
     if (type === 'code' || type === 'p5') {
-      const { frame, dispose } = sketchFrame(o.output, t('sketchTitle', this.#lang))
+      const { frame, dispose } = sketchFrame(o.output, t('sketchTitle', this.#lang), this.#lang)
       this.#disposers.push(dispose)
       result.append(
         el('figure', { class: 'media' }, frame, el('figcaption', {}, t('sketchNote', this.#lang))),
