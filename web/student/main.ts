@@ -100,6 +100,7 @@ function setStatus (text: string, spinner: 'waiting' | 'working' | 'none', quiet
   s.classList.toggle('waiting', spinner === 'waiting')
   s.classList.toggle('working', spinner === 'working')
   byId('status').dataset.state = spinner
+  byId('status').classList.toggle('quiet', text === '' && quiet === '' && spinner === 'none')
 }
 
 function running (on: boolean): void {
