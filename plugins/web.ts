@@ -66,7 +66,13 @@ const web: FastifyPluginAsync<WebPluginOptions> = async (fastify, opts) => {
 
   fastify.get('/', async (_request, reply) => await page(reply, 'index.html', PAGE_CSP))
   fastify.get('/room', async (_request, reply) => await page(reply, 'room.html', PAGE_CSP))
-  fastify.get('/sketch', async (_request, reply) => await page(reply, 'sketch.html', SKETCH_CSP))
+  // The sketch frame must keep its own policy (its runtime and the sketch are inline), so
+  // the server-wide security headers (@fastify/helmet, when registered) skip this route;
+  // the ones that matter here are set below.
+  fastify.get('/sketch', { config: { helmet: { skipRoute: true } } }, async (_request, reply) => {
+    reply.header('X-Frame-Options', 'SAMEORIGIN').header('Referrer-Policy', 'no-referrer')
+    return await page(reply, 'sketch.html', SKETCH_CSP)
+  })
 
   fastify.get<{ Params: { file: string } }>('/assets/:file', {
     schema: { params: { type: 'object', properties: { file: { type: 'string', pattern: '^[A-Za-z0-9_-]+(\\.[A-Za-z0-9]+)+$', maxLength: 120 } }, required: ['file'] } }

@@ -4,12 +4,14 @@ import { join } from 'node:path'
 import t from 'tap'
 import Fastify from 'fastify'
 import fp from 'fastify-plugin'
+import helmet from '@fastify/helmet'
 import app from '../../app.js'
 import { TEST_ENV } from '../helper.js'
 import { buildWeb } from '../../scripts/build-web.js'
 
-async function appWith (dir: string) {
+async function appWith (dir: string, opts: { helmet?: boolean } = {}) {
   const fastify = Fastify()
+  if (opts.helmet === true) await fastify.register(helmet, { contentSecurityPolicy: { directives: { defaultSrc: ["'self'"], scriptSrc: ["'self'"], styleSrc: ["'self'"] } } })
   await fastify.register(fp(app), { env: { ...TEST_ENV, OLLAMA_URL: 'http://127.0.0.1:9', COMFYUI_URL: 'http://127.0.0.1:9' }, web: { dir } })
   return fastify
 }
@@ -55,4 +57,19 @@ t.test('the build: hashed assets, pages that name them, the sketch runtime inlin
     const res = await fastify.inject({ url })
     t.ok(res.statusCode === 400 || res.statusCode === 404, `${url} → ${res.statusCode}`)
   }
+})
+
+t.test('with server-wide security headers (helmet), the sketch frame keeps its own policy', async (t) => {
+  const out = await mkdtemp(join(tmpdir(), 'artsed-web-'))
+  t.teardown(async () => await rm(out, { recursive: true, force: true }))
+  await buildWeb({ out })
+  const fastify = await appWith(out, { helmet: true })
+  t.teardown(async () => await fastify.close())
+  const sketch = await fastify.inject({ url: '/sketch' })
+  t.equal(sketch.statusCode, 200)
+  t.match(sketch.headers['content-security-policy'], /^default-src 'none'; script-src 'unsafe-inline';/)
+  t.equal(sketch.headers['x-frame-options'], 'SAMEORIGIN')
+  const page = await fastify.inject({ url: '/' })
+  t.match(page.headers['content-security-policy'], /script-src 'self'; style-src 'self'/)
+  t.notMatch(page.headers['content-security-policy'], /unsafe-inline/)
 })
