@@ -7,6 +7,9 @@ COPY tsconfig.json tsconfig.build.json app.ts server.ts log-options.ts ./
 COPY plugins plugins
 COPY routes routes
 COPY services services
+COPY simulators simulators
+COPY scripts scripts
+COPY web web
 COPY test/fixtures test/fixtures
 RUN npm run build && npm prune --omit=dev
 

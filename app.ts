@@ -19,13 +19,18 @@ import runRoutes from './routes/runs/index.js'
 import uploadRoutes from './routes/uploads/index.js'
 import modelRoutes from './routes/models/index.js'
 import workshopRoutes from './routes/workshop/index.js'
+import adminRoutes from './routes/admin/index.js'
+import webPlugin, { type WebPluginOptions } from './plugins/web.js'
 import { isAppError } from './services/errors.js'
 import { echo, pickLang } from './services/i18n.js'
 
 /** Stable codes for Fastify's own 4xx errors (its FST_ERR_* names are not a contract). */
 const CLIENT_ERROR_CODES: Record<number, string> = { 404: 'NOT_FOUND', 405: 'METHOD_NOT_ALLOWED', 413: 'PAYLOAD_TOO_LARGE', 415: 'UNSUPPORTED_MEDIA_TYPE', 429: 'RATE_LIMITED' }
 
-export interface AppOptions extends ConfigPluginOptions, OllamaPluginOptions, MediaPluginOptions {}
+export interface AppOptions extends ConfigPluginOptions, OllamaPluginOptions, MediaPluginOptions {
+  /** The built pages' folder (default dist/web). */
+  web?: WebPluginOptions
+}
 
 /**
  * The app as a plugin: infrastructure first (each plugin declares what it depends on),
@@ -73,4 +78,6 @@ export default async function app (fastify: FastifyInstance, opts: AppOptions): 
   await fastify.register(uploadRoutes)
   await fastify.register(modelRoutes)
   await fastify.register(workshopRoutes)
+  await fastify.register(adminRoutes)
+  await fastify.register(webPlugin, opts.web ?? {})
 }

@@ -9,9 +9,9 @@ declare module 'fastify' {
   interface FastifyInstance {
     streams: StreamRegistry
     /** Starts an event stream on this reply; see RunStream. */
-    openRunStream: (reply: FastifyReply) => RunStream
+    openRunStream: (reply: FastifyReply, runId?: string) => RunStream
     /** For a JSON run: a signal aborted when the client leaves before the answer, or at shutdown. */
-    watchRequest: (reply: FastifyReply) => WatchedRequest
+    watchRequest: (reply: FastifyReply, runId?: string) => WatchedRequest
   }
 }
 
@@ -44,7 +44,7 @@ export default fp(async (fastify) => {
   const registry = new StreamRegistry({ pingMs: fastify.config.SSE_PING_MS })
   fastify.decorate('streams', registry)
 
-  function watch (reply: FastifyReply, ping?: () => void): WatchedRequest & { closed: Promise<void>, entry: OpenStream, clientGone: AppError } {
+  function watch (reply: FastifyReply, ping: (() => void) | undefined, runId: string | undefined): WatchedRequest & { closed: Promise<void>, entry: OpenStream, clientGone: AppError } {
     const raw = reply.raw
     const controller = new AbortController()
     const clientGone = new AppError('ABORTED', 'The client left', 499)
@@ -61,7 +61,9 @@ export default fp(async (fastify) => {
       lastWrite: ping === undefined ? Number.POSITIVE_INFINITY : Date.now(),
       ping: ping ?? (() => {}),
       abort: (reason) => controller.abort(reason),
-      closed
+      closed,
+      ...(runId === undefined ? {} : { runId }),
+      openedAt: Date.now()
     }
     const unregister = registry.add(entry)
     let cleaned = false
@@ -80,14 +82,14 @@ export default fp(async (fastify) => {
     }
   }
 
-  fastify.decorate('watchRequest', (reply: FastifyReply): WatchedRequest => {
-    const { signal, cleanup } = watch(reply)
+  fastify.decorate('watchRequest', (reply: FastifyReply, runId?: string): WatchedRequest => {
+    const { signal, cleanup } = watch(reply, undefined, runId)
     return { signal, cleanup }
   })
 
-  fastify.decorate('openRunStream', (reply: FastifyReply): RunStream => {
+  fastify.decorate('openRunStream', (reply: FastifyReply, runId?: string): RunStream => {
     const raw = reply.raw
-    const w = watch(reply, () => { if (!raw.destroyed && !raw.writableEnded) raw.write(': ping\n\n') })
+    const w = watch(reply, () => { if (!raw.destroyed && !raw.writableEnded) raw.write(': ping\n\n') }, runId)
     reply.header('Cache-Control', 'no-cache, no-transform')
     reply.header('X-Accel-Buffering', 'no')
     reply.sse.sendHeaders()
@@ -99,6 +101,8 @@ export default fp(async (fastify) => {
         // must still go out; after the client left there is nobody to send to.
         if (raw.destroyed || raw.writableEnded) throw w.clientGone
         w.entry.lastWrite = Date.now()
+        // The room view shows where each run is; the events already say it.
+        if (event === 'stage_start' && typeof data.stage === 'number') w.entry.stage = data.stage
         const sent = reply.sse.send({ event, data })
         // Only a write that hit backpressure waits (for 'drain', which never comes when the
         // client is gone); race just those against the close, the rest settle at once.

@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'RATE_LIMITED'
   | 'ABORTED'
   | 'SHUTTING_DOWN'
+  | 'STOPPED'
   | 'SAFETY_CHECK_FAILED'
   | 'UPSTREAM_UNAVAILABLE'
   | 'UPSTREAM_TIMEOUT'

@@ -10,6 +10,12 @@ export interface OpenStream {
   abort: (reason: Error) => void
   /** Settles when the stream is closed. */
   closed: Promise<void>
+  /** The run this stream serves, when the route knows it (the room view lists and stops runs by it). */
+  runId?: string
+  /** The stage the run last announced (`stage_start`), for the room view. */
+  stage?: number
+  /** When the stream opened (ms since the epoch). */
+  openedAt?: number
 }
 
 export interface StreamRegistryOptions {
@@ -53,6 +59,20 @@ export class StreamRegistry {
         this.#timer = undefined
       }
     }
+  }
+
+  /** Every open stream that belongs to a run, oldest first. */
+  runs (): OpenStream[] {
+    return [...this.#streams].filter((s) => s.runId !== undefined)
+  }
+
+  /** Aborts the stream of one run (a teacher's Stop); false when no such run is open. */
+  abortRun (runId: string, reason: Error): boolean {
+    let found = false
+    for (const s of this.#streams) {
+      if (s.runId === runId) { s.abort(reason); found = true }
+    }
+    return found
   }
 
   /** Aborts every stream with `reason` and waits up to `graceMs` for them to close. */

@@ -23,7 +23,7 @@ export interface Envelope {
 export async function answerRun (
   fastify: FastifyInstance,
   reply: FastifyReply,
-  a: { lang: Lang, envelope: Envelope, log: FastifyBaseLogger },
+  a: { lang: Lang, envelope: Envelope, log: FastifyBaseLogger, runId?: string },
   work: (signal: AbortSignal) => Promise<Record<string, unknown>>
 ) {
   const { lang, envelope } = a
@@ -32,7 +32,7 @@ export async function answerRun (
   }
   const refused = fastify.queue.refusal(reply.request.client, lang)
   if (refused !== undefined) return await reply.code(429).header('Retry-After', String(RETRY_AFTER_S)).send(envelope.fail(refused.message, refused.code))
-  const watched = fastify.watchRequest(reply)
+  const watched = fastify.watchRequest(reply, a.runId)
   try {
     const result = await work(watched.signal)
     fastify.metrics.run('json', 'completed')

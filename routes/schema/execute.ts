@@ -47,7 +47,7 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
 
     const runId = randomUUID()
     const log = request.log.child({ run_id: runId })
-    const run = fastify.openRunStream(reply)
+    const run = fastify.openRunStream(reply, runId)
     try {
       const level = safetyLevelOf(p.safety_level, fastify.config)
       log.info({ schema: config.id, safety_level: level, execution_mode: p.execution_mode ?? 'eco' }, 'streaming run started')
@@ -76,7 +76,7 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
       fail: (error, code) => ({ status: 'error', error, code, run_id: runId }),
       blocked: (err) => ({ status: 'error', schema: config.id, error: err.message, code: 'BLOCKED', metadata: { stage: 'pre_interception', category: err.refusal.category, terms: err.refusal.terms }, run_id: runId })
     }
-    return await answerRun(fastify, reply, { lang, envelope, log }, async (signal) => {
+    return await answerRun(fastify, reply, { lang, envelope, log, runId }, async (signal) => {
       const given = p.optimization_result ?? p.interception_result ?? (p.stage4_only === true ? p.input_text : undefined)
       const r = await fastify.pipeline.execute({
         runId, client: request.client, config, inputText: p.input_text, contextPrompt: p.context_prompt, safetyLevel: level, executionMode: p.execution_mode ?? 'eco', lang, contextLang: p.context_language ?? 'en', outputConfig: p.output_config, given, givenIsOptimized: p.optimization_result !== undefined, seed: p.seed, images: imageTokens(p)

@@ -37,7 +37,7 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
     const runId = randomUUID()
     const log = request.log.child({ run_id: runId })
     const started = Date.now()
-    return await answerRun(fastify, reply, { lang, envelope: envelope(level), log }, async (signal) => {
+    return await answerRun(fastify, reply, { lang, envelope: envelope(level), log, runId }, async (signal) => {
       const r = await fastify.pipeline.stage2({ runId, client: request.client, config, inputText: p.input_text, contextPrompt: p.context_prompt, outputConfig: p.output_config, safetyLevel: level, executionMode: p.execution_mode ?? 'eco', lang }, signal, log)
       return {
         success: true,
@@ -65,7 +65,7 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
     const runId = randomUUID()
     const log = request.log.child({ run_id: runId, ...(p.run_id === undefined ? {} : { continues: p.run_id }) })
     const started = Date.now()
-    return await answerRun(fastify, reply, { lang, envelope: envelope(level), log }, async (signal) => {
+    return await answerRun(fastify, reply, { lang, envelope: envelope(level), log, runId }, async (signal) => {
       const r = await fastify.pipeline.stage34({ runId, client: request.client, continues: p.run_id, text: p.stage2_result, outputConfig: p.output_config, seed: p.seed, images: imageTokens(p), safetyLevel: level, executionMode: 'eco', lang }, signal, log)
       if (r.media.status === 'blocked') throw new BlockedError(3, { category: 'other', terms: [], reason: r.media.reason, message: r.media.message })
       return { success: true, media_output: r.media, ...(r.outputs.length > 1 ? { media_outputs: r.outputs, media_output_count: r.outputs.length } : {}), stage3_result: r.stage3, run_id: r.runId, execution_time_ms: Date.now() - started, stage3_time_ms: r.stage3Ms, stage4_time_ms: r.stage4Ms }

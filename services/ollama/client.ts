@@ -145,6 +145,12 @@ export class OllamaClient {
     return Array.isArray(body.models) ? body.models.filter((m): m is ModelTag => typeof m?.name === 'string') : []
   }
 
+  /** The models Ollama holds in memory right now (`/api/ps`), by name. */
+  async ps (signal?: AbortSignal): Promise<string[]> {
+    const body = await this.#getJson('/api/ps', signal) as { models?: unknown }
+    return Array.isArray(body.models) ? body.models.map((m: { name?: unknown }) => m?.name).filter((n): n is string => typeof n === 'string') : []
+  }
+
   async close (): Promise<void> {
     if (this.#ownsDispatcher) await this.#dispatcher.destroy()
   }

@@ -90,7 +90,8 @@ export class RunScope {
 export function endOf (err: unknown, signal: AbortSignal): RunEnd {
   const code = (err as { code?: string }).code
   if (code === 'BLOCKED') return 'blocked'
-  return signal.aborted && code !== 'SHUTTING_DOWN' ? 'aborted' : 'error'
+  // Shutdown and a teacher's Stop end the run from the server side: the client is still there.
+  return signal.aborted && code !== 'SHUTTING_DOWN' && code !== 'STOPPED' ? 'aborted' : 'error'
 }
 
 /** Runs `work` in a RunScope that is ended on every path, before the result goes back to the client. */
