@@ -47,7 +47,8 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
       reasons,
       catalog: fastify.catalog.counts(),
       // The entries the catalog loader skipped, where it reports them (api.md §6).
-      catalog_problems: (fastify.catalog as { problems?: unknown }).problems ?? [],
+      catalog_problems: fastify.catalog.problems,
+      outputs_unavailable_now: (await fastify.availability.report()).reasons,
       ollama,
       comfyui,
       queue: { active: fastify.queue.active, waiting: fastify.queue.waiting, max_concurrent: fastify.queue.maxConcurrent },

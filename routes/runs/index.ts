@@ -35,9 +35,10 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
     const path = await store.filePath(runId, filename)
     const size = path === undefined ? undefined : (await stat(path).catch(() => undefined))?.size
     if (path === undefined || size === undefined) return await reply.code(404).send({ status: 'error', error: t('unknownRun', lang, { id: `${runId}/${filename}` }), code: 'NOT_FOUND' })
-    reply.type(contentTypeOf(filename)).header('Cache-Control', 'private, max-age=3600').header('Accept-Ranges', 'bytes').header('X-Content-Type-Options', 'nosniff')
+    reply.header('Accept-Ranges', 'bytes').header('X-Content-Type-Options', 'nosniff')
     const range = parseRange(reply.request.headers.range, size)
     if (range.kind === 'unsatisfiable') return await reply.code(416).header('Content-Range', `bytes */${size}`).send({ status: 'error', error: 'Range not satisfiable', code: 'BAD_REQUEST' })
+    reply.type(contentTypeOf(filename)).header('Cache-Control', 'private, max-age=3600')
     if (range.kind === 'whole') return await reply.header('Content-Length', size).send(createReadStream(path))
     return await reply.code(206)
       .header('Content-Range', `bytes ${range.start}-${range.end}/${size}`)

@@ -8,7 +8,6 @@ import type { ObjectInfo } from './availability.js'
 /** Submitting only queues the job; ComfyUI answers at once unless it is in trouble. */
 const SUBMIT_TIMEOUT_MS = 30_000
 /** How long a read of /object_info is reused (availability is asked on every page load). */
-const OBJECT_INFO_TTL_MS = 10_000
 const OBJECT_INFO_TIMEOUT_MS = 4000
 
 export interface ComfyResult {
@@ -51,7 +50,7 @@ export class ComfyUiClient {
   readonly #websocket: boolean
   readonly #dispatcher: Dispatcher
   readonly #ownsDispatcher: boolean
-  #objectInfo: { at: number, value: Promise<ObjectInfo | undefined> } | undefined
+  #objectInfo: Promise<ObjectInfo | undefined> | undefined
 
   constructor (opts: ComfyUiOptions) {
     this.baseUrl = opts.baseUrl.replace(/\/+$/, '')
@@ -141,20 +140,16 @@ export class ComfyUiClient {
   }
 
   /**
-   * GET /object_info (every node class with its inputs, model file lists included), cached for a
-   * few seconds. Never throws: undefined when ComfyUI does not answer in time or answers nonsense.
+   * GET /object_info (every node class with its inputs, model file lists included); callers at
+   * the same time share one request (the availability report keeps the answer for a while).
+   * Never throws: undefined when ComfyUI does not answer in time or answers nonsense.
    */
   async objectInfo (): Promise<ObjectInfo | undefined> {
-    const cached = this.#objectInfo
-    if (cached !== undefined && Date.now() - cached.at < OBJECT_INFO_TTL_MS) return await cached.value
-    const value = this.#json('GET', '/object_info', undefined, AbortSignal.timeout(OBJECT_INFO_TIMEOUT_MS))
+    this.#objectInfo ??= this.#json('GET', '/object_info', undefined, AbortSignal.timeout(OBJECT_INFO_TIMEOUT_MS))
       .then((info) => (typeof info === 'object' && info !== null && !Array.isArray(info) ? info as ObjectInfo : undefined))
       .catch(() => undefined)
-    this.#objectInfo = { at: Date.now(), value }
-    const result = await value
-    // A failure is not kept: the next caller asks again.
-    if (result === undefined && this.#objectInfo?.value === value) this.#objectInfo = undefined
-    return result
+      .finally(() => { this.#objectInfo = undefined })
+    return await this.#objectInfo
   }
 
   /** Whether ComfyUI answers, and how many jobs it runs and holds (for /ready). */
