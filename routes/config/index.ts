@@ -1,3 +1,4 @@
+import { mediaTypeOf } from '../../services/pipeline/steps.js'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { bilingual, localize, pickLang, t, type Localized } from '../../services/i18n.js'
@@ -17,7 +18,9 @@ const PipelineInfo = Type.Object({
   pipeline_stage: Type.Union([Type.String(), Type.Number(), Type.Null()]),
   requires_interception_prompt: Type.Boolean(),
   input_requirements: Type.Record(Type.String(), Type.Unknown()),
-  description: Type.String()
+  description: Type.String(),
+  /** Output configs: the medium their chunk makes (image, video, audio, code). */
+  media_type: Type.Optional(Type.String())
 })
 const NotFound = Type.Object({ status: Type.Literal('error'), error: Type.String(), code: Type.String() })
 
@@ -58,14 +61,19 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
     const config = catalog.configs.get(request.params.id)
     const pipeline = config === undefined ? undefined : catalog.pipelines.get(config.pipeline)
     if (config === undefined || pipeline === undefined) return await reply.code(404).send({ status: 'error', error: t('unknownSchema', lang, { id: request.params.id }), code: 'UNKNOWN_SCHEMA' })
+    // An output config says what it makes and how many pictures it takes, from its chunk
+    // (the pipeline is often a shared proxy that cannot know).
+    const chunk = catalog.stageOf(config) === 'output' ? catalog.outputChunk(config) : undefined
+    const images = Object.keys(chunk?.input_mappings ?? {}).filter((k) => /^input_image\d*$/.test(k)).length
     return {
       config_id: config.id,
       pipeline_name: pipeline.name,
       pipeline_type: pipeline.pipeline_type ?? null,
       pipeline_stage: pipeline.pipeline_stage ?? null,
       requires_interception_prompt: pipeline.requires_interception_prompt ?? false,
-      input_requirements: pipeline.input_requirements ?? {},
-      description: pipeline.description ?? ''
+      input_requirements: { ...pipeline.input_requirements, ...(images > 0 ? { images } : {}) },
+      description: pipeline.description ?? '',
+      ...(chunk === undefined ? {} : { media_type: mediaTypeOf(chunk) })
     }
   })
 }

@@ -93,6 +93,12 @@ export class Catalog {
     return this.#systemConfigs.get(stage)
   }
 
+  /** A config whose pipeline has no Stage 2 (the picture configs): the student's text goes on as it is. */
+  skipsStage2 (config: CatalogConfig): boolean {
+    const pipeline = this.pipelines.get(config.pipeline)
+    return pipeline !== undefined && (pipeline.skip_stage2 === true || pipeline.meta?.skip_stage2 === true || pipeline.chunks.length === 0)
+  }
+
   /** The first chunk of a config's pipeline: for Stage 2 the prompt template. */
   firstChunk (config: CatalogConfig): Chunk | undefined {
     const name = this.pipelines.get(config.pipeline)?.chunks[0]

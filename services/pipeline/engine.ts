@@ -69,7 +69,7 @@ export class PipelineEngine {
     const target = resolveOutput(this.deps, req.config, req.outputConfig)
     const images = await this.#images(req.images)
     // A config whose pipeline skips Stage 2 (the workshop's picture configs) passes the text on as it is.
-    const given = req.given ?? (this.#skipsStage2(req.config) ? req.inputText : undefined)
+    const given = req.given ?? (this.deps.catalog.skipsStage2(req.config) ? req.inputText : undefined)
     const o: RunOptions = { ...req, signal, log }
     const info = this.#info(req, req.config.id, target === undefined ? ['interception'] : ['interception', target.mediaType])
     return await inRun(this.deps, info, signal, log, async (scope) => {
@@ -147,11 +147,6 @@ export class PipelineEngine {
       out.push(image)
     }
     return out
-  }
-
-  #skipsStage2 (config: CatalogConfig): boolean {
-    const pipeline = this.deps.catalog.pipelines.get(config.pipeline)
-    return pipeline !== undefined && (pipeline.skip_stage2 === true || pipeline.meta?.skip_stage2 === true || pipeline.chunks.length === 0)
   }
 
   #info (req: RunBase, configName: string, expected: string[]): RunInfo {

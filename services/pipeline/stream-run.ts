@@ -91,19 +91,15 @@ export async function streamRun (deps: PipelineDeps, req: StreamRunRequest, sink
     const stage2Start = Date.now()
     let accumulated = ''
     let count = 0
-    const result = await interception(deps, {
-      config: req.config,
-      input: req.inputText,
-      contextPrompt: req.contextPrompt,
-      lang,
-      signal,
-      log,
-      onPiece: async (piece) => {
-        accumulated += piece
-        count++
-        await sink.send('chunk', req.accumulated === true ? { stage: 2, text_chunk: piece, chunk_count: count, accumulated } : { stage: 2, text_chunk: piece, chunk_count: count })
-      }
-    })
+    const onPiece = async (piece: string): Promise<void> => {
+      accumulated += piece
+      count++
+      await sink.send('chunk', req.accumulated === true ? { stage: 2, text_chunk: piece, chunk_count: count, accumulated } : { stage: 2, text_chunk: piece, chunk_count: count })
+    }
+    // A picture config has no Stage 2: the student's checked text is the result, as one piece.
+    const result = deps.catalog.skipsStage2(req.config)
+      ? await onPiece(req.inputText).then(() => ({ text: req.inputText, model: 'none', chunks: 1 }))
+      : await interception(deps, { config: req.config, input: req.inputText, contextPrompt: req.contextPrompt, lang, signal, log, onPiece })
     rec.record('interception', result.text, { model: result.model, chunks: result.chunks })
     // The record is complete on disk before the client hears `complete`: a stage3-4 that
     // continues this run at once finds every entity of it.

@@ -131,3 +131,23 @@ t.test('GET /api/models/availability: ComfyUI up, missing a model, down', async 
   t.match(down, { status: 'success', comfyui_reachable: false })
   t.match(down.availability, { sd35_large: false, wan22_video: false, p5js_code: true })
 })
+
+t.test('a picture config skips Stage 2 when streamed too: the checked text comes back as it is', async (t) => {
+  const s = await startServer()
+  t.teardown(s.close)
+  const res = await fetch(`${s.url}/api/schema/pipeline/execute?schema=image_transformation&enable_streaming=true&safety_level=adult&input_text=${encodeURIComponent('mach es blau')}`)
+  const text = await res.text()
+  t.match(text, /event: complete\ndata: \{[^\n]*"final_text":"mach es blau"/)
+  t.equal(s.sim.counters.requests, 1, 'only the safety check asked the model')
+})
+
+t.test('an output config says what it makes and how many pictures it takes', async (t) => {
+  const s = await startServer()
+  t.teardown(s.close)
+  const info = async (id: string): Promise<Record<string, any>> => await (await fetch(`${s.url}/api/config/${id}/pipeline`)).json() as Record<string, any>
+  t.match(await info('acenet_t2instrumental'), { media_type: 'audio' })
+  t.match(await info('wan22_i2v_video'), { media_type: 'video', input_requirements: { images: 1 } })
+  t.match(await info('qwen_2511_multi'), { media_type: 'image', input_requirements: { images: 3 } })
+  t.match(await info('p5js_code'), { media_type: 'code' })
+  t.notOk('media_type' in await info('bauhaus'), 'an interception config has none')
+})

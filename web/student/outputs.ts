@@ -16,16 +16,18 @@ export interface ConfigInfo {
 }
 
 /**
- * The kind of an output config, from what the public API says of it: its pipeline's name
- * and input requirements (`GET /api/config/:id/pipeline`), and its id. The catalog is data
- * others write, so this reads the common words rather than a fixed list of ids.
+ * The kind of an output config, from what the public API says of it
+ * (`GET /api/config/:id/pipeline`): the medium its chunk makes and how many pictures it takes.
+ * A server that does not say (the older one) leaves the common words of its id and pipeline.
  */
-export function kindOf (id: string, pipelineName: string, inputs: Record<string, unknown>): OutputChoice {
+export function kindOf (id: string, pipelineName: string, inputs: Record<string, unknown>, mediaType?: string): OutputChoice {
   const words = `${id} ${pipelineName}`.toLowerCase()
   const imageInputs = ['image', 'images', 'input_image', 'input_images'].some((k) => Number(inputs[k] ?? 0) > 0)
-  const needsImage = imageInputs || /img2img|i2i|image_to_image|image2image|i2v|image_to_video|img2vid/.test(words)
+  const needsImage = imageInputs || (mediaType === undefined && /img2img|i2i|image_to_image|image2image|i2v|image_to_video|img2vid/.test(words))
   let kind: Kind = 'image'
-  if (/video|t2v|i2v|img2vid/.test(words)) kind = 'video'
+  if (mediaType === 'video' || mediaType === 'audio' || mediaType === 'code') kind = mediaType
+  else if (mediaType === 'image') kind = needsImage ? 'img2img' : 'image'
+  else if (/video|t2v|i2v|img2vid/.test(words)) kind = 'video'
   else if (/audio|music|sound|speech|tts/.test(words)) kind = 'audio'
   else if (/code|p5/.test(words)) kind = 'code'
   else if (needsImage) kind = 'img2img'
@@ -38,7 +40,7 @@ async function describe (id: string): Promise<OutputChoice> {
   let p = described.get(id)
   if (p === undefined) {
     p = json(`/api/config/${encodeURIComponent(id)}/pipeline`).then(({ body }) =>
-      kindOf(id, String(body?.pipeline_name ?? ''), (body?.input_requirements ?? {}) as Record<string, unknown>))
+      kindOf(id, String(body?.pipeline_name ?? ''), (body?.input_requirements ?? {}) as Record<string, unknown>, typeof body?.media_type === 'string' ? body.media_type : undefined))
     described.set(id, p)
   }
   return await p
