@@ -40,7 +40,7 @@ async function main (): Promise<void> {
     const comfy = new ComfyUiSimulator({ renderMs: 1500, pictureSize: 256 })
     env.COMFYUI_URL = await comfy.listen(0)
     stops.push(async () => await comfy.close())
-    fastify.log.warn({ simulator: env.COMFYUI_URL }, 'SIMULATED COMFYUI: COMFYUI_URL=simulated, so every image is a placeholder from the built-in simulator')
+    fastify.log.warn({ simulator: env.COMFYUI_URL }, 'SIMULATED COMFYUI: COMFYUI_URL=simulated, so every image, video and sound is a placeholder from the built-in simulator')
   }
 
   await fastify.register(app, { env })
@@ -54,7 +54,8 @@ async function main (): Promise<void> {
 
   // A whole year group pressing start in the same second: a deep accept queue (Linux caps it at
   // net.core.somaxconn) keeps their connections from waiting for SYN retries.
-  await fastify.listen({ port: config.PORT, host: config.HOST, backlog: 4096 })
+  const url = await fastify.listen({ port: config.PORT, host: config.HOST, backlog: 4096 })
+  fastify.log.info(`open ${url}/ in a browser for the student page; the teacher's room view is ${url}/room`)
 }
 
 main().catch((err: unknown) => {
