@@ -10,7 +10,6 @@ COPY services services
 COPY simulators simulators
 COPY scripts scripts
 COPY web web
-COPY test/fixtures test/fixtures
 RUN npm run build && npm prune --omit=dev
 
 FROM node:22-bookworm-slim
@@ -20,6 +19,8 @@ COPY --from=build /app/node_modules node_modules
 COPY --from=build /app/dist dist
 COPY package.json ./
 COPY catalog catalog
+# The media clips the ComfyUI simulator serves in demo mode (COMFYUI_URL=simulated).
+COPY simulators/media/clip.* simulators/media/
 RUN mkdir -p /app/runs && chown node:node /app/runs
 USER node
 EXPOSE 17802
