@@ -41,6 +41,7 @@ const texts = {
   },
   unknownSchema: { de: 'Unbekannte Konfiguration: {id}', en: 'Unknown configuration: {id}' },
   unknownOutput: { de: 'Unbekannte Ausgabe-Konfiguration: {id}', en: 'Unknown output configuration: {id}' },
+  outputNotNow: { de: '{id} kann gerade nicht erzeugt werden: ComfyUI fehlt ein Modell oder Baustein dafür. Wähle ein anderes Medium.', en: '{id} cannot be made right now: ComfyUI lacks a model or node it needs. Choose another medium.' },
   emptyInput: { de: 'input_text ist leer', en: 'input_text is empty' },
   unknownRun: { de: 'Unbekannter Lauf: {id}', en: 'Unknown run: {id}' },
   badRunId: { de: 'Das ist keine gültige Lauf-ID', en: 'That is not a valid run id' }

@@ -62,3 +62,18 @@ export function outputError (catalog: Catalog, id: string, lang: Lang): { status
   if (why !== undefined) return { status: 409, error: `${t('unknownOutput', lang, { id })}: ${why}`, code: 'OUTPUT_UNAVAILABLE' }
   return { status: 404, error: t('unknownOutput', lang, { id }), code: 'UNKNOWN_SCHEMA' }
 }
+
+/**
+ * `outputError`, and for a run that will render: an output ComfyUI cannot run right now (a node
+ * type or model file missing, from the cached availability report) is refused before any
+ * model work, with the reason, instead of failing after Stages 1–3.
+ */
+export async function renderError (fastify: FastifyInstance, id: string, lang: Lang): Promise<{ status: number, error: string, code: string } | undefined> {
+  const bad = outputError(fastify.catalog, id, lang)
+  if (bad !== undefined) return bad
+  const now = await fastify.availability.report()
+  const why = now.reasons[id]
+  // Which file or node is missing is for the admin's /ready, not for every visitor.
+  if (now.comfyui_reachable && why !== undefined) return { status: 409, error: t('outputNotNow', lang, { id }), code: 'OUTPUT_UNAVAILABLE' }
+  return undefined
+}

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { localize, pickLang, t, type Localized } from '../../services/i18n.js'
-import { answerRun, outputError, RETRY_AFTER_S, type Envelope } from './answer.js'
+import { answerRun, renderError, RETRY_AFTER_S, type Envelope } from './answer.js'
 import type { SafetyLevel } from '../../services/safety/term-filter.js'
 import { runLevel } from '../../services/safety/levels.js'
 import type { Config } from '../../plugins/config.js'
@@ -67,7 +67,7 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
     const config = fastify.catalog.interceptionConfig(p.schema)
     if (config === undefined) return await reply.code(404).send({ status: 'error', error: t('unknownSchema', lang, { id: p.schema }), code: 'UNKNOWN_SCHEMA' })
     if (p.input_text.trim() === '') return await reply.code(400).send({ status: 'error', error: t('emptyInput', lang), code: 'BAD_REQUEST' })
-    const badOutput = p.output_config === undefined ? undefined : outputError(fastify.catalog, p.output_config, lang)
+    const badOutput = p.output_config === undefined ? undefined : await renderError(fastify, p.output_config, lang)
     if (badOutput !== undefined) return await reply.code(badOutput.status).send({ status: 'error', error: badOutput.error, code: badOutput.code })
     const runId = randomUUID()
     const log = request.log.child({ run_id: runId })

@@ -5,7 +5,7 @@ import { Type } from '@sinclair/typebox'
 import { pickLang, t } from '../../services/i18n.js'
 import { BlockedError } from '../../services/pipeline/engine.js'
 import { isRunId } from '../../services/run-store.js'
-import { answerRun, outputError, type Envelope } from './answer.js'
+import { answerRun, outputError, renderError, type Envelope } from './answer.js'
 import { safetyLevelOf } from './execute.js'
 import { FailBody, imageTokens, optimizeBody, stage2Body, stage34Body } from './schemas.js'
 
@@ -57,7 +57,7 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.post('/api/schema/pipeline/stage3-4', { config: SUCCESS_ENVELOPE, schema: { body: stage34Body(limits), response: fails } }, async (request, reply) => {
     const p = request.body
     const lang = pickLang(p.user_language, request.headers['accept-language'])
-    { const bad = outputError(fastify.catalog, p.output_config, lang); if (bad !== undefined) return await fail(reply, bad.status, bad.error, bad.code) }
+    { const bad = await renderError(fastify, p.output_config, lang); if (bad !== undefined) return await fail(reply, bad.status, bad.error, bad.code) }
     if (p.run_id !== undefined && !isRunId(p.run_id)) return await fail(reply, 400, t('badRunId', lang), 'BAD_REQUEST')
     const level = safetyLevelOf(p.safety_level, fastify.config)
     // The run continues p.run_id only if that is this browser's own finished run; otherwise

@@ -6,7 +6,7 @@ import { toAppError } from '../../services/errors.js'
 import { userMessage } from '../../services/pipeline/error-messages.js'
 import { isRunId } from '../../services/run-store.js'
 import { BlockedError } from '../../services/pipeline/engine.js'
-import { outputError } from '../schema/answer.js'
+import { outputError, renderError } from '../schema/answer.js'
 import { queueFull, safetyLevelOf } from '../schema/execute.js'
 import { ErrorBody, imageTokens, InputImages, Language, SafetyLevel } from '../schema/schemas.js'
 
@@ -39,7 +39,7 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
   }, async (request, reply) => {
     const q = request.query
     const lang = pickLang(q.user_language, request.headers['accept-language'])
-    const bad = outputError(fastify.catalog, q.output_config, lang)
+    const bad = await renderError(fastify, q.output_config, lang)
     if (bad !== undefined) return await reply.code(bad.status as 404 | 409).send({ status: 'error', error: bad.error, code: bad.code })
     if (!fastify.queue.admits()) return await queueFull(reply, lang)
     // Continues the browser's own finished run when it names one; otherwise a new run (see stage3-4).

@@ -151,3 +151,15 @@ t.test('an output config says what it makes and how many pictures it takes', asy
   t.match(await info('p5js_code'), { media_type: 'code' })
   t.notOk('media_type' in await info('bauhaus'), 'an interception config has none')
 })
+
+t.test('an output whose model ComfyUI lacks is refused before any model work, with the reason', async (t) => {
+  const s = await startServer({ AVAILABILITY_CACHE_MS: '0' }, {}, { missingModels: ['wan2.2_vae.safetensors'] })
+  t.teardown(s.close)
+  const r = await post(s, '/api/schema/pipeline/execute', { schema: 'bauhaus', input_text: 'ein Drache', output_config: 'wan22_video', safety_level: 'adult' })
+  t.equal(r.status, 409)
+  t.match(r.body, { code: 'OUTPUT_UNAVAILABLE', error: /cannot be made right now|kann gerade nicht/ })
+  t.notMatch(r.body.error, /safetensors/, 'which file is missing is for the admin')
+  t.equal(s.sim.counters.requests, 0, 'no model was asked')
+  const ok = await post(s, '/api/schema/pipeline/execute', { schema: 'bauhaus', input_text: 'ein Drache', output_config: 'sd35_large', safety_level: 'adult' })
+  t.equal(ok.status, 200, 'the other outputs still run')
+})
