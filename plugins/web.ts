@@ -1,7 +1,9 @@
+import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { basename, dirname, extname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { FastifyPluginAsync, FastifyReply } from 'fastify'
+import { SKETCH_CSP } from '../services/safety/code-check.js'
 
 export interface WebPluginOptions {
   /** The built page folder; default `dist/web` of the project (see scripts/build-web.ts). */
@@ -30,7 +32,6 @@ const PAGE_CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-s
  * navigation) and its policy forbids every request: no connect-src, nothing but inline
  * scripts (its runtime and the sketch itself) and data: pictures.
  */
-export const SKETCH_CSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'self'"
 
 function defaultDir (): string {
   // From dist/plugins/web.js the build is next door (dist/web); from the sources, in dist/web.
@@ -56,6 +57,11 @@ const web: FastifyPluginAsync<WebPluginOptions> = async (fastify, opts) => {
       // 404, not 5xx: nothing is broken, the page just does not exist until it is built.
       return await reply.code(404).type('text/plain; charset=utf-8').send('The web page is not built yet: run `npm run build` (or `node dist/scripts/build-web.js`).\n')
     }
+    // no-cache with an ETag: a browser asks each time and gets a 304 while the build is the same
+    // (the sketch frame carries p5.js inline, about 1 MB).
+    const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`
+    reply.header('ETag', etag)
+    if (reply.request.headers['if-none-match'] === etag) return await reply.code(304).header('Cache-Control', 'no-cache').send()
     return await reply
       .type(TYPES['.html'] as string)
       .header('Cache-Control', 'no-cache')

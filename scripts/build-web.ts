@@ -44,7 +44,12 @@ export async function buildWeb (opts: { root?: string, out?: string } = {}): Pro
 
   const runtime = await build({ entryPoints: [join(src, 'sketch', 'main.ts')], bundle: true, format: 'iife', target: 'es2022', minify: true, write: false, logLevel: 'silent' })
   const code = (runtime.outputFiles[0]?.text ?? '').replace(/<\/(script)/gi, '<\\/$1')
-  const sketch = (await readFile(join(src, 'sketch.html'), 'utf8')).replace('{{sketch-runtime}}', () => code)
+  // The real p5.js, from the npm package (no CDN: a school network may be offline), inlined:
+  // the sandboxed frame has an opaque origin, so it could not load it from here by 'self'.
+  const p5 = (await readFile(join(root, 'node_modules', 'p5', 'lib', 'p5.min.js'), 'utf8')).replace(/<\/(script)/gi, '<\\/$1')
+  const sketch = (await readFile(join(src, 'sketch.html'), 'utf8'))
+    .replace('{{p5}}', () => p5)
+    .replace('{{sketch-runtime}}', () => code)
   await writeAtomic(join(out, 'sketch.html'), sketch)
 
   // Assets of earlier builds are no longer named by any page (pages are never cached).

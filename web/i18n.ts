@@ -104,7 +104,6 @@ const de = {
   inMediaQueue: ' (Medien)',
   // Sketch frame
   sketchError: 'Die Skizze hat einen Fehler: {message}',
-  sketchSubset: 'Eingebaute Teilmenge von p5.js (nicht die ganze p5.js-Bibliothek)'
 }
 
 type Texts = typeof de
@@ -210,7 +209,6 @@ const en: Texts = {
   chartNow: 'now',
   inMediaQueue: ' (media)',
   sketchError: 'The sketch has an error: {message}',
-  sketchSubset: 'Built-in subset of p5.js (not the full p5.js library)'
 }
 
 const TEXTS: Record<Lang, Texts> = { de, en }

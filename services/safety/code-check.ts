@@ -23,7 +23,7 @@ export interface CodeProblem { what: string, line: number }
 /** Content-Security-Policy for a page that runs a sketch: no network, no navigation of forms, an opaque origin. */
 export const SKETCH_CSP = "default-src 'none'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; " +
   "img-src 'self' data: blob:; media-src data: blob:; font-src data:; connect-src 'none'; frame-src 'none'; " +
-  "worker-src 'none'; object-src 'none'; base-uri 'none'; form-action 'none'; sandbox allow-scripts"
+  "worker-src 'none'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'self'; sandbox allow-scripts"
 
 interface N { type: string, loc?: { start: { line: number } }, [key: string]: unknown }
 

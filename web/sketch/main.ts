@@ -1,5 +1,4 @@
 import { t, type Lang } from '../i18n'
-import { installP5Subset } from './p5-subset'
 
 /**
  * Runs inside the sandboxed sketch frame (/sketch). It asks its parent for the code, runs
@@ -7,8 +6,8 @@ import { installP5Subset } from './p5-subset'
  * shows any error in the frame itself, in words a student can pass on.
  */
 const host = document.getElementById('sketch') as HTMLElement
-const g = window as unknown as Record<string, unknown>
-const runtime = installP5Subset(g, host)
+/** p5.js itself, loaded before this script from the server's own assets. */
+const P5 = (window as unknown as { p5?: new (sketch?: unknown, node?: HTMLElement) => unknown }).p5
 let started = false
 let lang: Lang = 'de'
 
@@ -30,16 +29,20 @@ window.addEventListener('message', (e: MessageEvent) => {
   if (e.source !== window.parent || data?.type !== 'sketch' || typeof data.code !== 'string' || started) return
   started = true
   lang = data.lang === 'en' ? 'en' : 'de'
-  const note = document.createElement('p')
-  note.className = 'subset-note'
-  note.textContent = t('sketchSubset', lang)
-  document.body.append(note)
   const script = document.createElement('script')
   // Models like to wrap code in a Markdown fence.
   script.textContent = data.code.replace(/^\s*```[\w-]*\s*\n/, '').replace(/\n```\s*$/, '')
   document.body.append(script)
   try {
-    runtime.start()
+    // Global mode: the sketch's setup() and draw() are globals now; p5 starts on them.
+    if (P5 === undefined) throw new Error('p5.js did not load')
+    // The sandboxed frame has no motion sensors; p5 listens for them anyway, which the browser
+    // reports as a policy violation on every sketch. A sketch here never gets those events.
+    const listen = window.addEventListener.bind(window)
+    window.addEventListener = ((type: string, ...rest: [EventListenerOrEventListenerObject, (boolean | AddEventListenerOptions)?]) => {
+      if (type !== 'devicemotion' && type !== 'deviceorientation') listen(type, ...rest)
+    }) as typeof window.addEventListener
+    new P5(undefined, host) // eslint-disable-line no-new
   } catch (err) {
     showError(err instanceof Error ? err.message : String(err))
   }
