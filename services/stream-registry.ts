@@ -67,6 +67,11 @@ export class StreamRegistry {
   }
 
   /** Aborts the stream of one run (a teacher's Stop); false when no such run is open. */
+  /** A run that turned out to continue another takes that run's id (the room view shows and stops it by that). */
+  rename (from: string, to: string): void {
+    for (const s of this.#streams) if (s.runId === from) s.runId = to
+  }
+
   abortRun (runId: string, reason: Error): boolean {
     let found = false
     for (const s of this.#streams) {

@@ -82,6 +82,7 @@ export function optimizeBody (limits: { input: number }) {
   return Type.Object({
     input_text: Type.String({ minLength: 1, maxLength: limits.input * 4 }),
     output_config: Type.String({ minLength: 1, maxLength: 200 }),
+    safety_level: Type.Optional(SafetyLevel),
     user_language: Type.Optional(Language)
   }, { additionalProperties: true })
 }

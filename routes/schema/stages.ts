@@ -66,7 +66,19 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
     const log = request.log.child({ run_id: runId, ...(p.run_id === undefined ? {} : { continues: p.run_id }) })
     const started = Date.now()
     return await answerRun(fastify, reply, { lang, envelope: envelope(level), log, runId }, async (signal) => {
-      const r = await fastify.pipeline.stage34({ runId, client: request.client, continues: p.run_id, text: p.stage2_result, outputConfig: p.output_config, seed: p.seed, images: imageTokens(p), safetyLevel: level, executionMode: 'eco', lang }, signal, log)
+      const r = await fastify.pipeline.stage34({
+        runId,
+        client: request.client,
+        continues: p.run_id,
+        text: p.stage2_result,
+        outputConfig: p.output_config,
+        seed: p.seed,
+        images: imageTokens(p),
+        safetyLevel: level,
+        executionMode: 'eco',
+        lang,
+        onStart: (id) => { if (id !== runId) fastify.streams.rename(runId, id) }
+      }, signal, log)
       if (r.media.status === 'blocked') throw new BlockedError(3, { category: 'other', terms: [], reason: r.media.reason, message: r.media.message })
       return { success: true, media_output: r.media, ...(r.outputs.length > 1 ? { media_outputs: r.outputs, media_output_count: r.outputs.length } : {}), stage3_result: r.stage3, run_id: r.runId, execution_time_ms: Date.now() - started, stage3_time_ms: r.stage3Ms, stage4_time_ms: r.stage4Ms }
     })
@@ -90,8 +102,11 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
     const lang = pickLang(p.user_language, request.headers['accept-language'])
     { const bad = outputError(fastify.catalog, p.output_config, lang); if (bad !== undefined) return await fail(reply, bad.status, bad.error, bad.code) }
     const started = Date.now()
-    return await answerRun(fastify, reply, { lang, envelope: envelope('n/a'), log: request.log }, async (signal) => {
-      const r = await fastify.pipeline.optimize({ runId: randomUUID(), client: request.client, text: p.input_text, outputConfig: p.output_config }, signal)
+    const level = safetyLevelOf(p.safety_level, fastify.config)
+    const runId = randomUUID()
+    const log = request.log.child({ run_id: runId })
+    return await answerRun(fastify, reply, { lang, envelope: envelope(level), log, runId }, async (signal) => {
+      const r = await fastify.pipeline.optimize({ runId, client: request.client, text: p.input_text, outputConfig: p.output_config, safetyLevel: level, executionMode: 'eco', lang }, signal, log)
       return { success: true, optimized_prompt: r.text, optimization_applied: r.applied, estimated_duration_seconds: fastify.pipeline.optimizeMeta(p.output_config).seconds, execution_time_ms: Date.now() - started }
     })
   })

@@ -80,7 +80,7 @@ export class PipelineEngine {
       })
       const slot = await scope.acquire(signal)
       const rec = scope.rec
-      const text = await textStages(this.deps, { ...o, lang: req.contextLang }, { config: req.config, inputText: req.inputText, contextPrompt: req.contextPrompt, target, given, givenIsOptimized: req.givenIsOptimized, rec })
+      const text = await textStages(this.deps, o, { contextLang: req.contextLang, config: req.config, inputText: req.inputText, contextPrompt: req.contextPrompt, target, given, givenIsOptimized: req.givenIsOptimized, rec })
       const steps = ['stage1', ...(given === undefined ? ['stage2'] : []), ...(text.optimizationApplied ? ['optimization'] : [])]
       if (target === undefined) return { text, media: undefined, outputs: [], stepsCompleted: steps, executionMs: Date.now() - started }
       const m = await mediaStages(this.deps, o, { text: text.optimized, target, seed: req.seed, images, rec, releaseModelSlot: () => slot.release() })
@@ -102,13 +102,14 @@ export class PipelineEngine {
   }
 
   /** `POST /pipeline/stage3-4`: Stage 3 on a Stage 2 text, then Stage 4; continues the client's run when it names one. */
-  async stage34 (req: RunBase & { text: string, outputConfig: string, seed: number | undefined, images: string[], onStage3?: (s: { safe: boolean, translation: string }) => void }, signal: AbortSignal, log: Logger): Promise<{ runId: string, media: MediaOutput, outputs: MediaOutput[], stage3: unknown, stage3Ms: number, stage4Ms: number }> {
+  async stage34 (req: RunBase & { text: string, outputConfig: string, seed: number | undefined, images: string[], onStart?: (runId: string) => void, onStage3?: (s: { safe: boolean, translation: string }) => void }, signal: AbortSignal, log: Logger): Promise<{ runId: string, media: MediaOutput, outputs: MediaOutput[], stage3: unknown, stage3Ms: number, stage4Ms: number }> {
     const target = resolveOutput(this.deps, undefined, req.outputConfig)
     if (target === undefined) throw new Error('unreachable: an explicit output config always resolves or throws')
     const images = await this.#images(req.images)
     return await inRun(this.deps, this.#info(req, target.config.id, [target.mediaType]), signal, log, async (scope) => {
       await scope.start()
-      // The run's id: the continued run's, or the fresh one.
+      // The run's id: the continued run's, or the fresh one; the caller learns which.
+      req.onStart?.(scope.runId)
       const o: RunOptions = { ...req, runId: scope.runId, signal, log }
       scope.rec.record('interception', req.text)
       const slot = await scope.acquire(signal)
@@ -119,16 +120,22 @@ export class PipelineEngine {
     })
   }
 
-  /** `POST /pipeline/optimize`: only the optimization call, in a model slot. */
-  async optimize (req: { runId: string, text: string, outputConfig: string, client?: QueueClient }, signal: AbortSignal): Promise<{ applied: boolean, text: string }> {
+  /**
+   * `POST /pipeline/optimize` (and the workshop app's streamed one): the optimization call, in
+   * a model slot and a recorded run. The text comes from the client, so it passes Stage 1 first.
+   */
+  async optimize (req: RunBase & { text: string, outputConfig: string }, signal: AbortSignal, log: Logger): Promise<{ applied: boolean, text: string }> {
     const target = resolveOutput(this.deps, undefined, req.outputConfig)
     if (target?.chunk.meta?.optimization_instruction === undefined) return { applied: false, text: req.text }
-    const slot = await this.deps.queue.acquire(req.runId, { signal, ...(req.client === undefined ? {} : { client: req.client }) })
-    try {
-      return await optimization(this.deps, { target, text: req.text, signal })
-    } finally {
-      slot.release()
-    }
+    const o: RunOptions = { ...req, signal, log }
+    return await inRun(this.deps, this.#info(req, target.config.id, ['optimization']), signal, log, async (scope) => {
+      await scope.start((rec) => rec.record('input', req.text))
+      await scope.acquire(signal)
+      await stage1(this.deps, o, req.text, scope.rec, 'given')
+      const r = await optimization(this.deps, { target, text: req.text, signal })
+      scope.rec.record('optimization', r.text)
+      return r
+    })
   }
 
   /** The output chunk's optimization instruction and duration estimate (api.md §3). */

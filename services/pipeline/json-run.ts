@@ -41,7 +41,7 @@ export interface Stage2Outcome { interception: string, optimized: string, optimi
 export async function textStages (
   deps: PipelineDeps,
   o: RunOptions,
-  a: { config: CatalogConfig, inputText: string, contextPrompt: string | undefined, target: OutputTarget | undefined, given: string | undefined, givenIsOptimized: boolean, rec: RunRecorder }
+  a: { config: CatalogConfig, inputText: string, contextPrompt: string | undefined, target: OutputTarget | undefined, given: string | undefined, givenIsOptimized: boolean, rec: RunRecorder, contextLang?: Lang }
 ): Promise<Stage2Outcome> {
   const t0 = Date.now()
   // One gate for every text that reaches a model as instructions: the idea, an edited rules
@@ -55,7 +55,8 @@ export async function textStages (
   let model: string | undefined
   if (text === undefined) {
     a.rec.state(2, 'interception')
-    const result = await interception(deps, { config: a.config, input: a.inputText, contextPrompt: a.contextPrompt, lang: o.lang, signal: o.signal, log: o.log })
+    // The config's context in the language asked for (context_language); messages stay in o.lang.
+    const result = await interception(deps, { config: a.config, input: a.inputText, contextPrompt: a.contextPrompt, lang: a.contextLang ?? o.lang, signal: o.signal, log: o.log })
     text = result.text
     model = result.model
     a.rec.record('interception', text, { model })
