@@ -31,7 +31,7 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
     const lang = pickLang(p.user_language, request.headers['accept-language'])
     const config = fastify.catalog.interceptionConfig(p.schema)
     if (config === undefined) return await fail(reply, 404, t('unknownSchema', lang, { id: p.schema }), 'UNKNOWN_SCHEMA')
-    if (p.output_config !== undefined && fastify.catalog.outputConfig(p.output_config) === undefined) return await fail(reply, 404, t('unknownOutput', lang, { id: p.output_config }), 'UNKNOWN_SCHEMA')
+    { const bad = p.output_config === undefined ? undefined : outputError(fastify.catalog, p.output_config, lang); if (bad !== undefined) return await fail(reply, bad.status, bad.error, bad.code) }
     if (p.input_text.trim() === '') return await fail(reply, 400, t('emptyInput', lang), 'BAD_REQUEST')
     const level = safetyLevelOf(p.safety_level, fastify.config)
     const runId = randomUUID()

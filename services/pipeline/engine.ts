@@ -71,13 +71,13 @@ export class PipelineEngine {
     // A config whose pipeline skips Stage 2 (the workshop's picture configs) passes the text on as it is.
     const given = req.given ?? (this.deps.catalog.skipsStage2(req.config) ? req.inputText : undefined)
     const o: RunOptions = { ...req, signal, log }
-    const info = this.#info(req, req.config.id, target === undefined ? ['interception'] : ['interception', target.mediaType])
+    const info = this.#info(req, req.config.id, target === undefined ? ['interception'] : ['interception', target.mediaType], (rec) => {
+      rec.record('input', req.inputText)
+      rec.record('config_used', { config: req.config.id, pipeline: req.config.pipeline, output_config: target?.config.id ?? null })
+      if (req.contextPrompt !== undefined) rec.record(`context_prompt_${req.lang}`, req.contextPrompt)
+    })
     return await inRun(this.deps, info, signal, log, async (scope) => {
-      await scope.start((rec) => {
-        rec.record('input', req.inputText)
-        rec.record('config_used', { config: req.config.id, pipeline: req.config.pipeline, output_config: target?.config.id ?? null })
-        if (req.contextPrompt !== undefined) rec.record(`context_prompt_${req.lang}`, req.contextPrompt)
-      })
+      await scope.start()
       const slot = await scope.acquire(signal)
       const rec = scope.rec
       const text = await textStages(this.deps, o, { contextLang: req.contextLang, config: req.config, inputText: req.inputText, contextPrompt: req.contextPrompt, target, given, givenIsOptimized: req.givenIsOptimized, rec })
@@ -86,6 +86,7 @@ export class PipelineEngine {
       const m = await mediaStages(this.deps, o, { text: text.optimized, target, seed: req.seed, images, rec, releaseModelSlot: () => slot.release() })
       steps.push('stage3')
       if (m.media.status === 'success') steps.push('stage4')
+      else scope.outcome = m.media.status
       return { text, media: m.media, outputs: m.outputs, stepsCompleted: steps, executionMs: Date.now() - started }
     })
   }
@@ -94,8 +95,8 @@ export class PipelineEngine {
   async stage2 (req: RunBase & { config: CatalogConfig, inputText: string, contextPrompt: string | undefined, outputConfig: string | undefined }, signal: AbortSignal, log: Logger): Promise<Stage2Outcome> {
     const target = resolveOutput(this.deps, undefined, req.outputConfig)
     const o: RunOptions = { ...req, signal, log }
-    return await inRun(this.deps, this.#info(req, req.config.id, ['interception']), signal, log, async (scope) => {
-      await scope.start((rec) => rec.record('input', req.inputText))
+    return await inRun(this.deps, this.#info(req, req.config.id, ['interception'], (rec) => rec.record('input', req.inputText)), signal, log, async (scope) => {
+      await scope.start()
       await scope.acquire(signal)
       return await textStages(this.deps, o, { config: req.config, inputText: req.inputText, contextPrompt: req.contextPrompt, target, given: undefined, givenIsOptimized: false, rec: scope.rec })
     })
@@ -116,6 +117,7 @@ export class PipelineEngine {
       // The client brings this text: it gets the full Stage 1 check before Stage 3.
       await stage1(this.deps, o, req.text, scope.rec, 'given')
       const m = await mediaStages(this.deps, o, { text: req.text, target, seed: req.seed, images, rec: scope.rec, releaseModelSlot: () => slot.release(), ...(req.onStage3 === undefined ? {} : { onStage3: req.onStage3 }) })
+      if (m.media.status !== 'success') scope.outcome = m.media.status
       return { runId: scope.runId, ...m }
     })
   }
@@ -128,8 +130,8 @@ export class PipelineEngine {
     const target = resolveOutput(this.deps, undefined, req.outputConfig)
     if (target?.chunk.meta?.optimization_instruction === undefined) return { applied: false, text: req.text }
     const o: RunOptions = { ...req, signal, log }
-    return await inRun(this.deps, this.#info(req, target.config.id, ['optimization']), signal, log, async (scope) => {
-      await scope.start((rec) => rec.record('input', req.text))
+    return await inRun(this.deps, this.#info(req, target.config.id, ['optimization'], (rec) => rec.record('input', req.text)), signal, log, async (scope) => {
+      await scope.start()
       await scope.acquire(signal)
       await stage1(this.deps, o, req.text, scope.rec, 'given')
       const r = await optimization(this.deps, { target, text: req.text, signal })
@@ -156,7 +158,7 @@ export class PipelineEngine {
     return out
   }
 
-  #info (req: RunBase, configName: string, expected: string[]): RunInfo {
-    return { runId: req.runId, configName, executionMode: req.executionMode, safetyLevel: req.safetyLevel, expected, client: req.client, continues: req.continues }
+  #info (req: RunBase, configName: string, expected: string[], first?: RunInfo['first']): RunInfo {
+    return { runId: req.runId, configName, executionMode: req.executionMode, safetyLevel: req.safetyLevel, expected, client: req.client, continues: req.continues, ...(first === undefined ? {} : { first }) }
   }
 }

@@ -20,6 +20,8 @@ export interface RunInfo {
    * browser's own finished run, else the run is new under `runId` (nothing is revealed).
    */
   continues?: string | undefined
+  /** What a new run's record begins with (its input, its config), whenever the record starts. */
+  first?: (rec: RunRecorder) => void
 }
 
 /**
@@ -27,7 +29,7 @@ export interface RunInfo {
  * waiting in line cost no disk writes), take a model slot, release it, end the record with
  * how the run ended, and wait until the record is on disk before the caller answers (so a
  * client that continues the run at once finds it complete). Every exit path goes through
- * `end`, which is idempotent, and `close`, which always runs.
+ * `end`, which is idempotent. A run whose client left before it began leaves no record at all.
  */
 export class RunScope {
   #rec: RunRecorder
@@ -35,6 +37,8 @@ export class RunScope {
   #started: Promise<void> | undefined
   #slot: Slot | undefined
   #ended = false
+  /** How the run ends when its work returns normally (a Stage 3 refusal is not an exception). */
+  outcome: 'done' | 'blocked' | 'error' = 'done'
 
   constructor (readonly deps: PipelineDeps, readonly info: RunInfo, readonly log: Logger) {
     this.#runId = info.runId
@@ -46,25 +50,36 @@ export class RunScope {
   get rec (): RunRecorder { return this.#rec }
   get slot (): Slot | undefined { return this.#slot }
 
-  /** Starts (or takes up again) the run's record; `first` records what a new run begins with. */
-  start (first?: (rec: RunRecorder) => void): Promise<void> {
-    this.#started ??= this.#open().then((isNew) => { if (isNew) first?.(this.rec) })
+  /**
+   * Starts (or takes up again) the run's record; a new one begins with `info.first`. A new
+   * record exists in memory at once (its files follow in order), so what the caller records
+   * next always comes after `first`.
+   */
+  start (): Promise<void> {
+    if (this.#started !== undefined) return this.#started
+    const continues = this.info.continues
+    this.#started = continues === undefined ? Promise.resolve(this.#create()) : this.#continueOrCreate(continues)
     return this.#started
   }
 
-  async #open (): Promise<boolean> {
+  async #continueOrCreate (runId: string): Promise<void> {
     const { store } = this.deps
-    const i = this.info
-    const owner = i.client?.browser ?? 'anonymous'
-    if (i.continues !== undefined && await store.continueRun(i.continues, owner, i.expected)) {
-      this.#runId = i.continues
-      this.#rec = new RunRecorder(store, i.continues, this.log)
-      return false
+    if (await store.continueRun(runId, this.#owner(), this.info.expected)) {
+      this.#runId = runId
+      this.#rec = new RunRecorder(store, runId, this.log)
+      return
     }
-    await store.create(i.runId, { config_name: i.configName, execution_mode: i.executionMode, safety_level: i.safetyLevel, expected_outputs: i.expected, owner })
-      .catch((err: unknown) => this.log.warn({ err }, 'could not create the run record'))
-    return true
+    this.#create()
   }
+
+  #create (): void {
+    const i = this.info
+    this.deps.store.create(i.runId, { config_name: i.configName, execution_mode: i.executionMode, safety_level: i.safetyLevel, expected_outputs: i.expected, owner: this.#owner() })
+      .catch((err: unknown) => this.log.warn({ err }, 'could not create the run record'))
+    i.first?.(this.#rec)
+  }
+
+  #owner (): string { return this.info.client?.browser ?? 'anonymous' }
 
   async acquire (signal: AbortSignal, onWait?: (w: WaitInfo) => void): Promise<Slot> {
     this.#slot = await this.deps.queue.acquire(this.#runId, { signal, ...(onWait === undefined ? {} : { onWait }), ...(this.info.client === undefined ? {} : { client: this.info.client }) })
@@ -78,10 +93,11 @@ export class RunScope {
     if (this.#ended) return
     this.#ended = true
     this.releaseSlot()
+    // Left while waiting in line: nothing of the child's is stored, nothing written.
+    if (this.#started === undefined && how === 'aborted') return
     await this.start()
     if (err !== undefined && how !== 'blocked') this.rec.record('error', { code: err.code ?? 'INTERNAL_ERROR', message: err.message ?? String(err) })
-    if (how === 'done') this.rec.state(4, 'done')
-    else this.rec.ended(how)
+    this.rec.ended(how)
     await this.deps.store.finish(this.#runId)
   }
 }
@@ -99,7 +115,7 @@ export async function inRun<T> (deps: PipelineDeps, info: RunInfo, signal: Abort
   const scope = new RunScope(deps, info, log)
   try {
     const result = await work(scope)
-    await scope.end('done')
+    await scope.end(scope.outcome)
     return result
   } catch (err) {
     await scope.end(endOf(err, signal), err as Error)

@@ -7,7 +7,8 @@ import { termCheck, type Refusal } from '../stages/stage1.js'
 import { userMessage } from './error-messages.js'
 import type { Logger, PipelineDeps } from './deps.js'
 import { endOf, RunScope } from './lifecycle.js'
-import { inputSafety, interception } from './steps.js'
+import { interception } from './steps.js'
+import { BlockedError, stage1, type RunOptions } from './json-run.js'
 
 /** Where a run's events go. `send` resolves when the bytes are handed on (backpressure). */
 export interface EventSink {
@@ -38,28 +39,38 @@ export interface RunOutcome { status: RunStatus, code?: string }
  */
 export async function streamRun (deps: PipelineDeps, req: StreamRunRequest, sink: EventSink, signal: AbortSignal, log: Logger): Promise<RunOutcome> {
   const { runId, lang } = req
-  const scope = new RunScope(deps, { runId, client: req.client, configName: req.config.id, executionMode: req.executionMode, safetyLevel: req.safetyLevel, expected: ['interception'] }, log)
-  // The record starts when the run does work (its slot, a refusal, its end): thousands of
-  // runs waiting in line then cost no disk writes while they wait.
-  const startRecord = (): void => {
-    scope.start((rec) => {
+  const scope = new RunScope(deps, {
+    runId,
+    client: req.client,
+    configName: req.config.id,
+    executionMode: req.executionMode,
+    safetyLevel: req.safetyLevel,
+    expected: ['interception'],
+    first: (rec) => {
       rec.record('input', req.inputText)
       rec.record('config_used', { config: req.config.id, pipeline: req.config.pipeline, streaming: true })
       if (req.contextPrompt !== undefined) rec.record(`context_prompt_${lang}`, req.contextPrompt)
-    }).catch(() => {})
-  }
+    }
+  }, log)
+  // The record starts when the run does work (its slot, a refusal, its end): thousands of
+  // runs waiting in line then cost no disk writes while they wait.
+  const startRecord = (): void => { scope.start().catch(() => {}) }
   const rec = scope.rec
   try {
     await sink.send('connected', { run_id: runId, schema: req.config.id, stages: 2 })
     await sink.send('stage_start', { stage: 1, name: t('stage1Name', lang), description: t('stage1Description', lang) })
     const stage1Start = Date.now()
 
-    // The idea and an edited rules text (context_prompt) pass the same gate (issue 10).
-    const gate = [req.inputText, ...(req.contextPrompt === undefined ? [] : [req.contextPrompt])].map((text) => ({ text, terms: termCheck(text, req.safetyLevel, lang) }))
-    const refused = gate.find((g) => g.terms.refusal !== undefined)?.terms.refusal
-    if (refused !== undefined) {
-      startRecord()
-      return await blocked(sink, scope, refused, log)
+    // The idea and an edited rules text (context_prompt) pass the same gate (issue 10). The
+    // term filter answers before the queue, so a refused text never waits in line.
+    const texts: Array<[string, 'input' | 'context_prompt']> = [[req.inputText, 'input'], ...(req.contextPrompt === undefined ? [] : [[req.contextPrompt, 'context_prompt'] as [string, 'context_prompt']])]
+    for (const [text, what] of texts) {
+      const refusal = termCheck(text, req.safetyLevel, lang).refusal
+      if (refusal !== undefined) {
+        startRecord()
+        rec.record('safety', { stage: 1, text: what, blocked: true, category: refusal.category, terms: refusal.terms })
+        return await blocked(sink, scope, refusal, log)
+      }
     }
 
     let tickInFlight = false
@@ -75,12 +86,14 @@ export async function streamRun (deps: PipelineDeps, req: StreamRunRequest, sink
     startRecord()
     await sink.send('queue_status', { status: 'acquired', message: t('acquired', lang), run_id: runId, wait_time_ms: slot.waitedMs })
 
-    for (const { text, terms } of req.safetyLevel === 'off' ? [] : gate) {
-      rec.state(1, 'safety')
-      const check = await inputSafety(deps, { text, level: req.safetyLevel, lang, hits: terms.hits, signal })
-      rec.record('safety', { stage: 1, hits: terms.hits, checked: check.checked, refusal: check.refusal ?? null, warning: check.warning ?? null })
-      if (check.warning !== undefined) log.warn({ warning: check.warning }, 'stage 1 continued without the context check')
-      if (check.refusal !== undefined) return await blocked(sink, scope, check.refusal, log)
+    // The model's check in context: the same Stage 1 as every other route (it records itself).
+    rec.state(1, 'safety')
+    const o: RunOptions = { runId, safetyLevel: req.safetyLevel, executionMode: req.executionMode, lang, signal, log, client: req.client }
+    try {
+      for (const [text, what] of texts) await stage1(deps, o, text, rec, what)
+    } catch (err) {
+      if (err instanceof BlockedError) return await blocked(sink, scope, err.refusal, log)
+      throw err
     }
     // The text passed on is the student's own, never the safety model's echo of it.
     rec.record('stage1_output', req.inputText)
@@ -128,7 +141,6 @@ export async function streamRun (deps: PipelineDeps, req: StreamRunRequest, sink
 
 async function blocked (sink: EventSink, scope: RunScope, r: Refusal, log: Logger): Promise<RunOutcome> {
   log.info({ category: r.category }, 'stage 1 blocked the input')
-  scope.rec.record('safety', { stage: 1, blocked: true, category: r.category, terms: r.terms, reason: r.reason })
   await scope.end('blocked')
   await sink.send('blocked', { stage: 1, reason: r.reason, message: r.message, run_id: scope.info.runId, code: 'BLOCKED', category: r.category, terms: r.terms })
   return { status: 'blocked', code: 'BLOCKED' }

@@ -44,3 +44,18 @@ t.test('the run record is complete on disk when `complete` arrives', async (t) =
   t.same(status.entities, ['input', 'config_used', 'safety', 'stage1_output', 'interception'])
   t.equal(status.current_state.step, 'done')
 })
+
+t.test('a child who leaves while waiting in line leaves nothing on disk', async (t) => {
+  const server = await startServer({ QUEUE_MAX_CONCURRENT: '1' }, { firstTokenDelayMs: 5, tokenDelayMs: 50 })
+  t.teardown(server.close)
+  const first = openSse(server.url, { schema: 'overdrive', input_text: 'ein langer Text', safety_level: 'adult' })
+  await first.waitFor('queue_status')
+  const second = openSse(server.url, { schema: 'overdrive', input_text: 'Ich heiße Lena und warte', safety_level: 'adult' })
+  const waiting = await second.waitFor('queue_status', (e) => e.data.status === 'waiting')
+  second.leave()
+  await first.done
+  const { readdir } = await import('node:fs/promises')
+  const dirs = (await readdir(server.runsDir)).filter((d) => /^[0-9a-f-]{36}$/.test(d))
+  t.notOk(dirs.includes(waiting.data.run_id as string), 'no record of the run that never began')
+  t.equal(dirs.length, 1, 'only the run that ran')
+})
