@@ -138,3 +138,16 @@ function removeUnused (graph: Graph, ids: string[]): Graph {
   }
   return out
 }
+
+/** How many pictures a workflow cannot run without (its required image mappings), checked before a run starts. */
+export function requiredPictures (chunk: WorkflowChunk): number {
+  let n = 0
+  for (const [key, raw] of Object.entries(chunk.input_mappings ?? {})) {
+    const image = IMAGE_KEY.exec(key)
+    if (image === null) continue
+    const specs = Array.isArray(raw) ? raw : [raw]
+    const required = specs.some((spec) => typeof spec === 'object' && spec !== null ? ((spec as MappingSpec).required ?? (image[1] === '' || image[1] === '1')) : (image[1] === '' || image[1] === '1'))
+    if (required) n++
+  }
+  return n
+}

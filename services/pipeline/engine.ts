@@ -6,7 +6,9 @@ import { AppError } from '../errors.js'
 import type { Logger, PipelineDeps } from './deps.js'
 import { inRun, type RunInfo } from './lifecycle.js'
 import { mediaStages, stage1, textStages, type MediaOutput, type RunOptions, type Stage2Outcome } from './json-run.js'
-import { optimization, resolveOutput } from './steps.js'
+import { optimization, resolveOutput, type OutputTarget } from './steps.js'
+import { requiredPictures } from '../media/workflow.js'
+import { echo } from '../i18n.js'
 import { streamRun, type EventSink, type RunOutcome, type StreamRunRequest } from './stream-run.js'
 
 export type { EventSink, RunOutcome, StreamRunRequest, MediaOutput }
@@ -67,7 +69,7 @@ export class PipelineEngine {
   async execute (req: ExecuteRequest, signal: AbortSignal, log: Logger): Promise<ExecuteResult> {
     const started = Date.now()
     const target = resolveOutput(this.deps, req.config, req.outputConfig)
-    const images = await this.#images(req.images)
+    const images = await this.#images(req.images, target)
     // A config whose pipeline skips Stage 2 (the workshop's picture configs) passes the text on as it is.
     const given = req.given ?? (this.deps.catalog.skipsStage2(req.config) ? req.inputText : undefined)
     const o: RunOptions = { ...req, signal, log }
@@ -106,7 +108,7 @@ export class PipelineEngine {
   async stage34 (req: RunBase & { text: string, outputConfig: string, seed: number | undefined, images: string[], onStart?: (runId: string) => void, onStage3?: (s: { safe: boolean, translation: string }) => void }, signal: AbortSignal, log: Logger): Promise<{ runId: string, media: MediaOutput, outputs: MediaOutput[], stage3: unknown, stage3Ms: number, stage4Ms: number }> {
     const target = resolveOutput(this.deps, undefined, req.outputConfig)
     if (target === undefined) throw new Error('unreachable: an explicit output config always resolves or throws')
-    const images = await this.#images(req.images)
+    const images = await this.#images(req.images, target)
     return await inRun(this.deps, this.#info(req, target.config.id, [target.mediaType]), signal, log, async (scope) => {
       await scope.start()
       // The run's id: the continued run's, or the fresh one; the caller learns which.
@@ -147,14 +149,19 @@ export class PipelineEngine {
     return { instruction: meta?.optimization_instruction ?? '', seconds: String(meta?.estimated_duration_seconds ?? '30') }
   }
 
-  /** The student's pictures, read before any work: an unknown upload is the client's error. */
-  async #images (tokens: string[]): Promise<Array<{ data: Buffer, filename: string }>> {
+  /**
+   * The student's pictures, read before any work: an unknown upload, or too few for the
+   * output's workflow, is the client's error, answered before a model is asked.
+   */
+  async #images (tokens: string[], target: OutputTarget | undefined): Promise<Array<{ data: Buffer, filename: string }>> {
     const out = []
     for (const token of tokens) {
       const image = await this.deps.readUpload(token)
-      if (image === undefined) throw new AppError('BAD_REQUEST', `Unknown picture "${token.slice(0, 60)}": send the image_id that POST /api/media/upload/image answered`, 400)
+      if (image === undefined) throw new AppError('BAD_REQUEST', `Unknown picture "${echo(token.slice(0, 60))}": send the image_id that POST /api/media/upload/image answered`, 400)
       out.push(image)
     }
+    const needed = target === undefined ? 0 : requiredPictures(target.chunk)
+    if (out.length < needed) throw new AppError('BAD_REQUEST', `${target?.config.id ?? 'This output'} needs ${needed} picture(s): upload them and send their image_id as input_image (or input_image1..3)`, 400)
     return out
   }
 

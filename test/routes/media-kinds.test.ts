@@ -163,3 +163,14 @@ t.test('an output whose model ComfyUI lacks is refused before any model work, wi
   const ok = await post(s, '/api/schema/pipeline/execute', { schema: 'bauhaus', input_text: 'ein Drache', output_config: 'sd35_large', safety_level: 'adult' })
   t.equal(ok.status, 200, 'the other outputs still run')
 })
+
+t.test('an image-to-image output without a picture is a 400 before any model is asked', async (t) => {
+  const s = await startServer()
+  t.teardown(s.close)
+  const r = await post(s, '/api/schema/pipeline/execute', { schema: 'image_transformation', input_text: 'mach es blau', output_config: 'qwen_img2img', safety_level: 'adult' })
+  t.equal(r.status, 400)
+  t.match(r.body.error, /needs 1 picture/)
+  t.equal(s.sim.counters.requests, 0)
+  const multi = await post(s, '/api/schema/pipeline/stage3-4', { stage2_result: 'alle zusammen', output_config: 'qwen_2511_multi', safety_level: 'adult' })
+  t.equal(multi.status, 400, 'the first of several pictures is required too')
+})
