@@ -19,7 +19,8 @@ export default fp(async (fastify) => {
     mediaQueue: fastify.media.queue,
     backends: fastify.media.backends,
     store: fastify.runs,
-    readUpload: async (token) => await readUpload(join(c.RUNS_DIR, 'uploads'), token),
+    // Private runs (the default): a picture is readable only by the browser that uploaded it.
+    readUpload: async (token, owner) => await readUpload(join(c.RUNS_DIR, 'uploads'), token, c.RUNS_PRIVATE ? owner ?? 'anonymous' : undefined),
     models: { STAGE1_MODEL: c.STAGE1_MODEL, STAGE2_INTERCEPTION_MODEL: c.STAGE2_INTERCEPTION_MODEL, STAGE3_MODEL: c.STAGE3_MODEL }
   }))
 }, { name: 'pipeline', dependencies: ['config', 'catalog', 'ollama', 'queue', 'media', 'runs'] })

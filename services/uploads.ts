@@ -97,6 +97,8 @@ export class UploadStore {
     const filename = `${id}.${ext}`
     await mkdir(this.dir, { recursive: true })
     const tmp = join(this.dir, `.tmp-${id}`)
+    // Whose picture it is (the browser's hash, as runs record it), before the picture itself appears.
+    if (who !== undefined) await writeFile(join(this.dir, `${id}.owner`), who.browser)
     await writeFile(tmp, resized.data)
     await rename(tmp, join(this.dir, filename))
     if (who !== undefined) this.#quota?.add(who, resized.data.length, Date.now())
@@ -121,10 +123,14 @@ export function uploadIdOf (token: string): string | undefined {
   return UPLOAD_TOKEN.exec(token.trim())?.[1]
 }
 
-/** The stored bytes of an upload, or undefined when there is none under that id. */
-export async function readUpload (dir: string, token: string): Promise<{ data: Buffer, filename: string } | undefined> {
+/**
+ * The stored bytes of an upload, or undefined when there is none under that id, or (with
+ * `owner`) when it is another browser's picture: a child's photo is never someone else's input.
+ */
+export async function readUpload (dir: string, token: string, owner?: string): Promise<{ data: Buffer, filename: string } | undefined> {
   const id = uploadIdOf(token)
   if (id === undefined) return undefined
+  if (owner !== undefined && await readFile(join(dir, `${id}.owner`), 'utf8').catch(() => undefined) !== owner) return undefined
   for (const ext of Object.values(FORMATS)) {
     const filename = `${id}.${ext}`
     const data = await readFile(join(dir, filename)).catch(() => undefined)

@@ -16,8 +16,8 @@ export interface PipelineDeps {
   store: RunStore
   /** By chunk `backend_type`: `comfyui`, `code`. */
   backends: Record<string, MediaBackend>
-  /** Reads a student's uploaded picture by its token; undefined when there is none. */
-  readUpload: (token: string) => Promise<{ data: Buffer, filename: string } | undefined>
+  /** Reads a student's uploaded picture by its token; undefined when there is none (or, private, it is another browser's). */
+  readUpload: (token: string, owner: string | undefined) => Promise<{ data: Buffer, filename: string } | undefined>
 }
 
 /** A pino-like logger that already carries the run id (the route passes a child logger). */

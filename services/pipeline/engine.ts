@@ -69,7 +69,7 @@ export class PipelineEngine {
   async execute (req: ExecuteRequest, signal: AbortSignal, log: Logger): Promise<ExecuteResult> {
     const started = Date.now()
     const target = resolveOutput(this.deps, req.config, req.outputConfig)
-    const images = await this.#images(req.images, target)
+    const images = await this.#images(req.images, target, req.client?.browser)
     // A config whose pipeline skips Stage 2 (the workshop's picture configs) passes the text on as it is.
     const given = req.given ?? (this.deps.catalog.skipsStage2(req.config) ? req.inputText : undefined)
     const o: RunOptions = { ...req, signal, log }
@@ -108,7 +108,7 @@ export class PipelineEngine {
   async stage34 (req: RunBase & { text: string, outputConfig: string, seed: number | undefined, images: string[], onStart?: (runId: string) => void, onStage3?: (s: { safe: boolean, translation: string }) => void }, signal: AbortSignal, log: Logger): Promise<{ runId: string, media: MediaOutput, outputs: MediaOutput[], stage3: unknown, stage3Ms: number, stage4Ms: number }> {
     const target = resolveOutput(this.deps, undefined, req.outputConfig)
     if (target === undefined) throw new Error('unreachable: an explicit output config always resolves or throws')
-    const images = await this.#images(req.images, target)
+    const images = await this.#images(req.images, target, req.client?.browser)
     return await inRun(this.deps, this.#info(req, target.config.id, [target.mediaType]), signal, log, async (scope) => {
       await scope.start()
       // The run's id: the continued run's, or the fresh one; the caller learns which.
@@ -153,10 +153,10 @@ export class PipelineEngine {
    * The student's pictures, read before any work: an unknown upload, or too few for the
    * output's workflow, is the client's error, answered before a model is asked.
    */
-  async #images (tokens: string[], target: OutputTarget | undefined): Promise<Array<{ data: Buffer, filename: string }>> {
+  async #images (tokens: string[], target: OutputTarget | undefined, owner: string | undefined): Promise<Array<{ data: Buffer, filename: string }>> {
     const out = []
     for (const token of tokens) {
-      const image = await this.deps.readUpload(token)
+      const image = await this.deps.readUpload(token, owner)
       if (image === undefined) throw new AppError('BAD_REQUEST', `Unknown picture "${echo(token.slice(0, 60))}": send the image_id that POST /api/media/upload/image answered`, 400)
       out.push(image)
     }

@@ -174,3 +174,15 @@ t.test('an image-to-image output without a picture is a 400 before any model is 
   const multi = await post(s, '/api/schema/pipeline/stage3-4', { stage2_result: 'alle zusammen', output_config: 'qwen_2511_multi', safety_level: 'adult' })
   t.equal(multi.status, 400, 'the first of several pictures is required too')
 })
+
+t.test("another browser cannot use a child's uploaded picture, even with its id", async (t) => {
+  const s = await startServer()
+  t.teardown(s.close)
+  const up = await upload(s, '#aa3366')
+  const body = JSON.stringify({ schema: 'image_transformation', input_text: 'mach es blau', output_config: 'qwen_img2img', input_image: up.image_id, safety_level: 'adult' })
+  const stranger = await fetch(`${s.url}/api/schema/pipeline/execute`, { method: 'POST', headers: { 'content-type': 'application/json', cookie: 'artsed_browser=someone-else-entirely-0002' }, body })
+  t.equal(stranger.status, 400)
+  t.match(await stranger.json(), { error: /Unknown picture/ })
+  const owner = await fetch(`${s.url}/api/schema/pipeline/execute`, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
+  t.equal(owner.status, 200, 'the browser that uploaded it can')
+})

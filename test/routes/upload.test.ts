@@ -18,7 +18,7 @@ t.test('POST /api/media/upload/image stores a checked, scaled image under an id'
   t.equal(res.status, 200)
   const body = await res.json() as Record<string, unknown>
   t.match(body, { success: true, image_id: /^[0-9a-f-]{36}$/, filename: /\.png$/, original_filename: 'katze.png', original_size: [800, 400], resized_size: [256, 128], file_size_bytes: Number })
-  t.same(await readdir(join(s.runsDir, 'uploads')), [body.filename], 'stored under its id, nothing else')
+  t.same((await readdir(join(s.runsDir, 'uploads'))).sort(), [body.filename, `${body.image_id as string}.owner`].sort(), 'stored under its id with its owner (a hash), nothing else')
   t.notOk(JSON.stringify(body).includes(s.runsDir), 'no server path in the answer')
 
   const small = await sharp({ create: { width: 50, height: 40, channels: 3, background: '#fff' } }).webp().toBuffer()
