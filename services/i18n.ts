@@ -34,11 +34,6 @@ const texts = {
     de: 'Gerade sind sehr viele Anfragen unterwegs. Bitte versuche es in einer Minute noch einmal.',
     en: 'Too many requests are waiting right now. Please try again in a minute.'
   },
-  shuttingDown: { de: 'Der Server startet gerade neu. Bitte versuche es gleich noch einmal.', en: 'The server is restarting. Please try again shortly.' },
-  safetyFailed: {
-    de: 'Die Sicherheitsprüfung konnte gerade nicht durchgeführt werden. Bitte versuche es noch einmal.',
-    en: 'The safety check could not be done right now. Please try again.'
-  },
   unknownSchema: { de: 'Unbekannte Konfiguration: {id}', en: 'Unknown configuration: {id}' },
   unknownOutput: { de: 'Unbekannte Ausgabe-Konfiguration: {id}', en: 'Unknown output configuration: {id}' },
   outputNotNow: { de: '{id} kann gerade nicht erzeugt werden: ComfyUI fehlt ein Modell oder Baustein dafür. Wähle ein anderes Medium.', en: '{id} cannot be made right now: ComfyUI lacks a model or node it needs. Choose another medium.' },

@@ -14,6 +14,7 @@ const SUMMARY: Partial<Record<ErrorCode, Record<Lang, string>>> = {
   QUEUE_FULL: { de: 'Gerade warten zu viele. Bitte in einer Minute noch einmal versuchen.', en: 'Too many are waiting right now. Please try again in a minute.' },
   SHUTTING_DOWN: { de: 'Der Server startet gerade neu. Bitte gleich noch einmal versuchen.', en: 'The server is restarting. Please try again shortly.' },
   STOPPED: { de: 'Deine Lehrkraft hat diesen Lauf angehalten.', en: 'Your teacher stopped this run.' },
+  TOO_MANY_WAITING: { de: 'Du hast schon mehrere Läufe in der Schlange. Warte, bis einer fertig ist, und versuche es dann noch einmal.', en: 'You already have several runs waiting. Wait until one is done, then try again.' },
   INTERNAL_ERROR: { de: 'Im Server ist ein Fehler passiert.', en: 'Something went wrong in the server.' }
 }
 
@@ -21,6 +22,6 @@ export function userMessage (err: AppError, lang: Lang): string {
   const summary = SUMMARY[err.code]?.[lang]
   if (summary === undefined) return err.message
   // These say all there is; the others add the detail a teacher can act on.
-  if (err.code === 'INTERNAL_ERROR' || err.code === 'SHUTTING_DOWN' || err.code === 'STOPPED' || err.code === 'QUEUE_FULL') return summary
+  if (err.code === 'INTERNAL_ERROR' || err.code === 'SHUTTING_DOWN' || err.code === 'STOPPED' || err.code === 'QUEUE_FULL' || err.code === 'TOO_MANY_WAITING') return summary
   return `${summary} (${err.message})`
 }
