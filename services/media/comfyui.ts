@@ -7,7 +7,7 @@ import type { ObjectInfo } from './availability.js'
 
 /** Submitting only queues the job; ComfyUI answers at once unless it is in trouble. */
 const SUBMIT_TIMEOUT_MS = 30_000
-/** How long a read of /object_info may take (the availability report keeps its answer a while).
+/** How long a read of /object_info may take (the availability report keeps its answer a while). */
 const OBJECT_INFO_TIMEOUT_MS = 4000
 
 export interface ComfyResult {
