@@ -33,10 +33,11 @@ const sse = sseModule as unknown as FastifyPluginAsync<SSEPluginOptions>
 /**
  * Client-gone detection and SSE infrastructure. Every run (streaming or JSON) gets one
  * AbortController, aborted when `reply.raw` closes before the response ended (the client
- * left) or by shutdown. For streams, @fastify/sse does the framing and this plugin adds what
- * the field learned: headers go out at once (the plugin would wait for the first write),
- * keep-alive comments come from one shared timer, and a send that waits on backpressure is
- * raced against the close so it can never hang. `preClose` ends every run so `app.close()`
+ * left) or by shutdown. For streams, @fastify/sse sends the headers and ends the response; the
+ * events are framed here and written to the socket directly (a token's frame comes pre-built,
+ * `sink.frame`): headers go out at once, keep-alive comments come from one shared timer, a
+ * write waits only when the socket says it is full, and that wait is raced against the close
+ * so it can never hang. `preClose` ends every run so `app.close()`
  * returns.
  */
 export default fp(async (fastify) => {
@@ -95,6 +96,23 @@ export default fp(async (fastify) => {
     reply.sse.sendHeaders()
     raw.flushHeaders()
 
+    // A write the socket could not take waits for 'drain', raced against the close (the
+    // client gone never drains), so it can never hang.
+    const drained = async (): Promise<void> => await new Promise<void>((resolve, reject) => {
+      const done = (): void => { raw.off('drain', onDrain); raw.off('close', onClose) }
+      const onDrain = (): void => { done(); resolve() }
+      const onClose = (): void => { done(); reject(w.clientGone) }
+      raw.on('drain', onDrain)
+      raw.on('close', onClose)
+    })
+    // Events that come in one turn of the event loop (all before the first token, mostly) are
+    // corked and go out in one write; a token's frame uncorks at once.
+    let corked = false
+    const uncork = (): void => {
+      if (!corked) return
+      corked = false
+      if (!raw.destroyed && !raw.writableEnded) raw.uncork()
+    }
     const sink: EventSink = {
       async send (event, data) {
         // After a shutdown abort the socket is still open and the run's last `error` event
@@ -103,11 +121,20 @@ export default fp(async (fastify) => {
         w.entry.lastWrite = Date.now()
         // The room view shows where each run is; the events already say it.
         if (event === 'stage_start' && typeof data.stage === 'number') w.entry.stage = data.stage
-        const sent = reply.sse.send({ event, data })
-        // Only a write that hit backpressure waits (for 'drain', which never comes when the
-        // client is gone); race just those against the close, the rest settle at once.
-        if (raw.writableNeedDrain) await Promise.race([sent, w.closed.then(() => { throw w.clientGone })])
-        else await sent
+        if (!corked) {
+          corked = true
+          raw.cork()
+          setImmediate(uncork)
+        }
+        // JSON.stringify never writes a raw line break, so the data is one `data:` line.
+        if (!raw.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`)) await drained()
+      },
+      frame (text) {
+        if (raw.destroyed || raw.writableEnded) throw w.clientGone
+        w.entry.lastWrite = Date.now()
+        const ok = raw.write(text)
+        uncork()
+        return ok && !raw.writableNeedDrain ? undefined : drained()
       }
     }
     return { sink, signal: w.signal, cleanup: w.cleanup }
