@@ -36,7 +36,7 @@ export async function rig (env: Record<string, string>, sim: Partial<SimulatorOp
   const extra = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean)
   const child: ChildProcess = spawn(process.execPath, [...extra, '--import', 'tsx', 'server.ts'], {
     cwd: root,
-    env: { ...process.env, PORT: String(port), OLLAMA_URL: simUrl, COMFYUI_URL: 'simulated', RUNS_DIR: runsDir, LOG_LEVEL: 'error', RATE_LIMIT_MAX: '0', QUEUE_MAX_WAITING: '20000', ...env },
+    env: { ...process.env, PORT: String(port), OLLAMA_URL: simUrl, COMFYUI_URL: 'simulated', RUNS_DIR: runsDir, LOG_LEVEL: 'error', RATE_LIMIT_MAX: '0', QUEUE_MAX_WAITING: '20000', SAFETY_LEVEL: 'off', ...env },
     stdio: ['ignore', 'ignore', 'inherit']
   })
   const url = `http://127.0.0.1:${port}`

@@ -11,8 +11,11 @@ import { writeFileSync } from 'node:fs'
 import { request } from 'undici'
 import { openSse } from '../test/helper.js'
 import { now, pct, rig, sleep, usage, type Rig } from './lib.js'
+import { limitRows, limitTable } from './limit.js'
 
 const quick = process.argv.includes('--quick')
+/** Only the limit row (issue 12), printed, BENCHMARKS.md left alone. */
+const limitOnly = process.argv.includes('--limit-only')
 const f = (v: number, d = 2): string => Number.isFinite(v) ? v.toFixed(d) : 'n/a'
 const keyOf = (prompt: string): string => /(?:Prompt|Text):\n(.*)$/s.exec(prompt)?.[1] ?? prompt
 
@@ -201,6 +204,11 @@ const started = now()
 // 50 tokens per second, like a fast local model; about 40 tokens per answer.
 const wide = await rig({ QUEUE_MAX_CONCURRENT: '1000' }, { firstTokenDelayMs: 50, tokenDelayMs: 20, reply: () => 'ein kleines Haus am See '.repeat(8) })
 const written = trackTokens(wide)
+if (limitOnly) {
+  console.log(limitTable(await limitRows(wide, written, quick)))
+  await wide.close()
+  process.exit(0)
+}
 await relay(wide, written, 5, 1) // warm-up
 const relay1 = await relay(wide, written, 1, quick ? 5 : 30)
 console.log('relay 1', f(pct(relay1.relayTtft, 50) - pct(relay1.directTtft, 50)))

@@ -45,14 +45,16 @@ export default fp(async (fastify) => {
   const registry = new StreamRegistry({ pingMs: fastify.config.SSE_PING_MS })
   fastify.decorate('streams', registry)
 
-  function watch (reply: FastifyReply, ping: (() => void) | undefined, runId: string | undefined): WatchedRequest & { closed: Promise<void>, entry: OpenStream, clientGone: AppError } {
+  function watch (reply: FastifyReply, ping: (() => void) | undefined, runId: string | undefined): WatchedRequest & { closed: Promise<void>, entry: OpenStream, clientGone: () => AppError } {
     const raw = reply.raw
     const controller = new AbortController()
-    const clientGone = new AppError('ABORTED', 'The client left', 499)
+    // Made when needed: an error's stack costs more than the rest of a run's setup here.
+    let gone: AppError | undefined
+    const clientGone = (): AppError => (gone ??= new AppError('ABORTED', 'The client left', 499))
     let markClosed!: () => void
     const closed = new Promise<void>((resolve) => { markClosed = resolve })
     const onClose = (): void => {
-      if (!raw.writableEnded) controller.abort(clientGone)
+      if (!raw.writableEnded) controller.abort(clientGone())
       markClosed()
     }
     raw.on('close', onClose)
@@ -90,7 +92,7 @@ export default fp(async (fastify) => {
 
   fastify.decorate('openRunStream', (reply: FastifyReply, runId?: string): RunStream => {
     const raw = reply.raw
-    const w = watch(reply, () => { if (!raw.destroyed && !raw.writableEnded) raw.write(': ping\n\n') }, runId)
+    const w = watch(reply, () => { flush(); if (!raw.destroyed && !raw.writableEnded) raw.write(': ping\n\n') }, runId)
     reply.header('Cache-Control', 'no-cache, no-transform')
     reply.header('X-Accel-Buffering', 'no')
     reply.sse.sendHeaders()
@@ -101,43 +103,43 @@ export default fp(async (fastify) => {
     const drained = async (): Promise<void> => await new Promise<void>((resolve, reject) => {
       const done = (): void => { raw.off('drain', onDrain); raw.off('close', onClose) }
       const onDrain = (): void => { done(); resolve() }
-      const onClose = (): void => { done(); reject(w.clientGone) }
+      const onClose = (): void => { done(); reject(w.clientGone()) }
       raw.on('drain', onDrain)
       raw.on('close', onClose)
     })
-    // Events that come in one turn of the event loop (all before the first token, mostly) are
-    // corked and go out in one write; a token's frame uncorks at once.
-    let corked = false
-    const uncork = (): void => {
-      if (!corked) return
-      corked = false
-      if (!raw.destroyed && !raw.writableEnded) raw.uncork()
+    // Events that come in one turn of the event loop (those before the first token, mostly)
+    // are joined and go out in one write (one chunk on the wire); a token's frame takes any
+    // waiting events along, and the run's cleanup flushes the rest before the response ends.
+    let pending = ''
+    let scheduled = false
+    const flush = (): void => {
+      scheduled = false
+      if (pending === '') return
+      const text = pending
+      pending = ''
+      if (!raw.destroyed && !raw.writableEnded) raw.write(text)
     }
     const sink: EventSink = {
       async send (event, data) {
         // After a shutdown abort the socket is still open and the run's last `error` event
         // must still go out; after the client left there is nobody to send to.
-        if (raw.destroyed || raw.writableEnded) throw w.clientGone
+        if (raw.destroyed || raw.writableEnded) throw w.clientGone()
         w.entry.lastWrite = Date.now()
         // The room view shows where each run is; the events already say it.
         if (event === 'stage_start' && typeof data.stage === 'number') w.entry.stage = data.stage
-        if (!corked) {
-          corked = true
-          raw.cork()
-          setImmediate(uncork)
-        }
         // JSON.stringify never writes a raw line break, so the data is one `data:` line.
-        if (!raw.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`)) await drained()
+        pending += `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`
+        if (!scheduled) { scheduled = true; setImmediate(flush) }
+        if (raw.writableNeedDrain) await drained()
       },
       frame (text) {
-        if (raw.destroyed || raw.writableEnded) throw w.clientGone
+        if (raw.destroyed || raw.writableEnded) throw w.clientGone()
         w.entry.lastWrite = Date.now()
-        const ok = raw.write(text)
-        uncork()
-        return ok && !raw.writableNeedDrain ? undefined : drained()
+        if (pending !== '') { text = pending + text; pending = '' }
+        return raw.write(text) ? undefined : drained()
       }
     }
-    return { sink, signal: w.signal, cleanup: w.cleanup }
+    return { sink, signal: w.signal, cleanup: () => { flush(); w.cleanup() } }
   })
 
   fastify.addHook('preClose', async () => {

@@ -1,0 +1,150 @@
+import { spawn } from 'node:child_process'
+import { readFileSync, readdirSync } from 'node:fs'
+import http from 'node:http'
+import { freePort, waitUp } from '../test/server-process.js'
+import { now, pct } from './lib.js'
+
+/**
+ * The limit row of issue 12: artsed-server and the minimal relay (bench/minimal-relay.ts, a
+ * baseline, not the server) on the same simulator in the same run, 200 streams at once.
+ */
+export interface Target { name: string, url: string, pid: number, path: (idea: string) => string }
+
+const root = new URL('..', import.meta.url).pathname
+
+/** The minimal relay in its own process, against the same simulator. */
+export async function startMinimal (simUrl: string): Promise<Target & { close: () => Promise<void> }> {
+  const port = await freePort()
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/minimal-relay.ts'], {
+    cwd: root, env: { ...process.env, PORT: String(port), OLLAMA_URL: simUrl }, stdio: ['ignore', 'ignore', 'inherit']
+  })
+  const url = `http://127.0.0.1:${port}`
+  if (!await waitUp(url)) throw new Error('the minimal relay did not start')
+  return {
+    name: 'minimal relay',
+    url,
+    pid: child.pid as number,
+    path: (idea) => `/relay?input_text=${encodeURIComponent(idea)}`,
+    close: async () => {
+      child.kill('SIGTERM')
+      await new Promise((resolve) => child.exitCode === null ? child.once('exit', resolve) : resolve(undefined))
+    }
+  }
+}
+
+/** CPU time (ms, every thread: /proc/<pid>/stat counts the whole process) and context switches (summed over its threads). */
+export function threadUsage (pid: number): { cpuMs: number, ctx: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  const cpuMs = (Number(fields[11]) + Number(fields[12])) * 10
+  let ctx = 0
+  for (const task of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const status = readFileSync(`/proc/${pid}/task/${task}/status`, 'utf8')
+      ctx += Number(/^voluntary_ctxt_switches:\s+(\d+)/m.exec(status)?.[1] ?? 0) + Number(/^nonvoluntary_ctxt_switches:\s+(\d+)/m.exec(status)?.[1] ?? 0)
+    } catch {} // a thread that ended meanwhile
+  }
+  return { cpuMs, ctx }
+}
+
+export interface LimitResult { tokens: number, runs: number, cpuMs: number, ctx: number, wireBytes: number[], burst: number[], steady: number[] }
+export const emptyResult = (): LimitResult => ({ tokens: 0, runs: 0, cpuMs: 0, ctx: 0, wireBytes: [], burst: [], steady: [] })
+
+/** Tokens of each answer counted as its start (the run's setup still going on around it). */
+export const BURST_TOKENS = 10
+
+/**
+ * One wave: `n` streams opened in the same instant, each its own connection (so the bytes a
+ * run costs on the wire, headers and chunked framing included, are its socket's). Adds CPU,
+ * context switches, relayed tokens, bytes and token delays to `into`.
+ */
+export async function wave (t: Target, written: Map<string, number[]>, n: number, tag: string, into: LimitResult): Promise<void> {
+  const agent = new http.Agent({ keepAlive: false, maxSockets: Infinity })
+  const u0 = threadUsage(t.pid)
+  const runs = await Promise.all(Array.from({ length: n }, async (_, i) => {
+    const idea = `limit-${tag}-${i}`
+    return await new Promise<{ idea: string, arrivals: number[], bytes: number }>((resolve, reject) => {
+      const arrivals: number[] = []
+      http.get(`${t.url}${t.path(idea)}`, { agent }, (res) => {
+        let carry = ''
+        res.on('data', (chunk: Buffer) => {
+          const text = carry + chunk.toString('latin1')
+          let at = text.indexOf('event: chunk\n')
+          while (at !== -1) { arrivals.push(now()); at = text.indexOf('event: chunk\n', at + 1) }
+          carry = text.slice(-12)
+        })
+        res.on('end', () => resolve({ idea, arrivals, bytes: res.socket?.bytesRead ?? 0 }))
+        res.on('error', reject)
+      }).on('error', reject)
+    })
+  }))
+  const u1 = threadUsage(t.pid)
+  agent.destroy()
+  into.cpuMs += u1.cpuMs - u0.cpuMs
+  into.ctx += u1.ctx - u0.ctx
+  for (const r of runs) {
+    into.runs++
+    into.tokens += r.arrivals.length
+    into.wireBytes.push(r.bytes)
+    const w = written.get(r.idea) ?? []
+    r.arrivals.forEach((at, i) => {
+      const sent = w[i]
+      if (sent !== undefined) (i < BURST_TOKENS ? into.burst : into.steady).push(at - sent)
+    })
+  }
+}
+
+export interface LimitRow {
+  tokensPerAnswer: number
+  textBytes: number
+  server: LimitResult
+  minimal: LimitResult
+}
+
+const f = (v: number, d = 2): string => Number.isFinite(v) ? v.toFixed(d) : 'n/a'
+export const cpuPerToken = (r: LimitResult): number => (r.cpuMs * 1000) / r.tokens
+export const wirePerRun = (r: LimitResult): number => pct(r.wireBytes, 50)
+
+/** The table rows for BENCHMARKS.md. */
+export function limitTable (rows: LimitRow[]): string {
+  const lines = ['| answer | relay | CPU µs per relayed token | ratio | context switches per token | bytes per run (per byte of text) | token delay p99 ms: start burst / steady |', '|---|---|---|---|---|---|---|']
+  for (const row of rows) {
+    for (const [name, r] of [['minimal relay', row.minimal], ['artsed-server', row.server]] as const) {
+      const ratio = name === 'minimal relay' ? '1' : `**×${f(cpuPerToken(r) / cpuPerToken(row.minimal))}**`
+      lines.push(`| ${row.tokensPerAnswer} tokens | ${name} | ${f(cpuPerToken(r), 1)} | ${ratio} | ${f(r.ctx / r.tokens, 3)} | ${f(wirePerRun(r), 0)} (${f(wirePerRun(r) / row.textBytes, 1)}) | ${f(pct(r.burst, 99))} / ${f(pct(r.steady, 99))} |`)
+    }
+  }
+  return lines.join('\n')
+}
+
+/**
+ * Both relays on the rig's simulator (50 ms to the first token, then 50 tokens/s), 200
+ * streams per wave, waves alternating between them so the machine's noise falls on both.
+ * The simulator's answer is `words` repeated: 6 tokens a time.
+ */
+export async function limitRows (r: { url: string, pid: number, sim: { url: string, set: (o: { reply: () => string }) => void } }, written: Map<string, number[]>, quick: boolean): Promise<LimitRow[]> {
+  const minimal = await startMinimal(r.sim.url)
+  const server: Target = { name: 'artsed-server', url: r.url, pid: r.pid, path: (idea) => `/api/schema/pipeline/execute?schema=user_defined&safety_level=off&enable_streaming=true&input_text=${encodeURIComponent(idea)}` }
+  const rows: LimitRow[] = []
+  try {
+    const words = 'ein kleines Haus am See '
+    // Warm-up: both JITs see the path before anything is counted.
+    r.sim.set({ reply: () => words.repeat(8) })
+    await wave(server, written, 50, 'warm-s', emptyResult())
+    await wave(minimal, written, 50, 'warm-m', emptyResult())
+    for (const [tokens, waves] of [[48, quick ? 3 : 6], [300, quick ? 1 : 2]] as const) {
+      const reply = words.repeat(tokens / 6)
+      r.sim.set({ reply: () => reply })
+      const row: LimitRow = { tokensPerAnswer: tokens, textBytes: Buffer.byteLength(reply.trim()), server: emptyResult(), minimal: emptyResult() }
+      for (let i = 0; i < waves; i++) {
+        await wave(server, written, 200, `s${tokens}-${i}`, row.server)
+        await wave(minimal, written, 200, `m${tokens}-${i}`, row.minimal)
+      }
+      console.log(`limit ${tokens} tokens: server ${f(cpuPerToken(row.server), 1)} µs/token, minimal ${f(cpuPerToken(row.minimal), 1)} µs/token, bytes ${f(wirePerRun(row.server), 0)} vs ${f(wirePerRun(row.minimal), 0)}, p99 burst/steady ${f(pct(row.server.burst, 99))}/${f(pct(row.server.steady, 99))} vs ${f(pct(row.minimal.burst, 99))}/${f(pct(row.minimal.steady, 99))}`)
+      rows.push(row)
+    }
+  } finally {
+    await minimal.close()
+  }
+  return rows
+}
