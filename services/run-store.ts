@@ -3,6 +3,8 @@ import { join } from 'node:path'
 import { AppError } from './errors.js'
 import { atomicWrite, entitiesAfter, syncDir, syncFiles } from './run-files.js'
 
+export { contentTypeOf } from './run-files.js'
+
 /** Run ids are UUIDs made by the server; nothing else ever names a run directory. */
 const RUN_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 /** Entity files are `NN_type.ext`; the only other file is metadata.json. */
@@ -18,6 +20,8 @@ export interface EntityRecord {
   timestamp: string
   metadata: Record<string, unknown>
 }
+
+interface Held { entity: EntityRecord, data: string | Buffer }
 
 export interface RunState { stage: number, step: string, progress: string }
 
@@ -45,29 +49,6 @@ export interface NewRun {
   owner?: string
 }
 
-const CONTENT_TYPES: Record<string, string> = {
-  txt: 'text/plain; charset=utf-8',
-  json: 'application/json; charset=utf-8',
-  js: 'text/javascript; charset=utf-8',
-  png: 'image/png',
-  jpg: 'image/jpeg',
-  jpeg: 'image/jpeg',
-  webp: 'image/webp',
-  gif: 'image/gif',
-  mp3: 'audio/mpeg',
-  wav: 'audio/wav',
-  flac: 'audio/flac',
-  mp4: 'video/mp4',
-  webm: 'video/webm',
-  mov: 'video/quicktime',
-  ogg: 'audio/ogg',
-  m4a: 'audio/mp4'
-}
-
-export function contentTypeOf (filename: string): string {
-  return CONTENT_TYPES[filename.split('.').pop()?.toLowerCase() ?? ''] ?? 'application/octet-stream'
-}
-
 /**
  * The run store of pipeline.md: a directory per run, one file per entity, a metadata.json.
  * Every file is written to a temporary name and renamed into place, so a crash at any moment
@@ -89,6 +70,8 @@ export class RunStore {
   readonly #meta = new Map<string, RunMetadata>()
   /** How many of a run's entities have their file on disk (they are written in list order). */
   readonly #onDisk = new Map<string, number>()
+  /** Entities noted but not written yet. */
+  readonly #held = new Map<string, Held[]>()
   /** Files a run wrote without a flush since its last commit. */
   readonly #unsynced = new Map<string, string[]>()
   /** Runs being deleted by the retention sweep: nobody may take them up meanwhile. */
@@ -189,8 +172,32 @@ export class RunStore {
     }
   }
 
-  /** Records an entity: text as .txt, objects as .json, buffers with the given extension. */
+  /**
+   * Records an entity now: text as .txt, objects as .json, buffers with the given extension.
+   * Resolves when its file (and every noted entity before it) is in place, not yet flushed.
+   */
   async record (runId: string, type: string, content: string | Buffer | object, opts: { ext?: string, metadata?: Record<string, unknown> } = {}): Promise<EntityRecord> {
+    const { entity, data } = this.#entity(runId, type, content, opts)
+    const batch = [...this.#take(runId), { entity, data }]
+    await this.#chain(runId, async () => await this.#writeEntities(runId, batch))
+    return entity
+  }
+
+  /**
+   * Notes an entity to be written with the run's next `record` or at its end (`finish`), with
+   * no disk work now: the small entities of a run's start (its input, its config, Stage 1's
+   * output) then cost nothing while it starts and streams. A run killed before its end leaves
+   * them unwritten (it has no metadata.json either: no run).
+   */
+  note (runId: string, type: string, content: string | Buffer | object, opts: { ext?: string, metadata?: Record<string, unknown> } = {}): EntityRecord {
+    const held = this.#held.get(runId)
+    const { entity, data } = this.#entity(runId, type, content, opts)
+    if (held === undefined) this.#held.set(runId, [{ entity, data }])
+    else held.push({ entity, data })
+    return entity
+  }
+
+  #entity (runId: string, type: string, content: string | Buffer | object, opts: { ext?: string, metadata?: Record<string, unknown> }): Held {
     const meta = this.#meta.get(runId)
     if (meta === undefined) throw new AppError('INTERNAL_ERROR', `run ${runId} was not created in this process`, 500)
     const safeType = type.toLowerCase().replace(/[^a-z0-9_]/g, '_').slice(0, 40)
@@ -204,15 +211,25 @@ export class RunStore {
       metadata: opts.metadata ?? {}
     }
     meta.entities.push(entity)
-    const data = typeof content === 'string' || Buffer.isBuffer(content) ? content : JSON.stringify(content, null, 2)
-    await this.#chain(runId, async () => {
+    return { entity, data: typeof content === 'string' || Buffer.isBuffer(content) ? content : JSON.stringify(content, null, 2) }
+  }
+
+  /** The noted entities not written yet, in order; taken when the write is queued, so the order holds. */
+  #take (runId: string): Held[] {
+    const held = this.#held.get(runId)
+    if (held === undefined) return []
+    this.#held.delete(runId)
+    return held
+  }
+
+  async #writeEntities (runId: string, batch: Held[]): Promise<void> {
+    for (const { entity, data } of batch) {
       // No flush and no metadata rewrite per entity: the run's end commits both.
       const path = join(this.dir, runId, entity.filename)
       await atomicWrite(path, data, false)
       this.#unsynced.get(runId)?.push(path)
       this.#onDisk.set(runId, (this.#onDisk.get(runId) ?? 0) + 1)
-    })
-    return entity
+    }
   }
 
   /** Sets the run's state; fields left out keep their values (the stage reached stays). */
@@ -226,24 +243,29 @@ export class RunStore {
   /**
    * The run is done: commits it (its files flushed, metadata.json with every entity written
    * and flushed, the directory flushed), then forgets its in-memory metadata (the files
-   * stay), so it may be continued. A failed commit is thrown after the run is forgotten.
+   * stay), so it may be continued. False when the commit failed (a full disk).
    */
-  async finish (runId: string): Promise<void> {
+  async finish (runId: string): Promise<boolean> {
     const meta = this.#meta.get(runId)
     try {
-      if (meta !== undefined) {
-        await this.#chain(runId, async () => {
-          await syncFiles(this.#unsynced.get(runId) ?? [])
-          await this.#writeMeta(meta, true)
-          await syncDir(join(this.dir, runId))
-        })
-      } else {
+      if (meta === undefined) {
         await this.#chains.get(runId)
+        return false
       }
+      const batch = this.#take(runId)
+      // Never thrown: a full disk costs the record of a run, never the run.
+      return await this.#chain(runId, async () => {
+        await this.#writeEntities(runId, batch).catch(() => {})
+        await syncFiles(this.#unsynced.get(runId) ?? [])
+        await this.#writeMeta(meta, true)
+        await syncDir(join(this.dir, runId))
+        return true
+      }).catch(() => false)
     } finally {
       this.#meta.delete(runId)
       this.#onDisk.delete(runId)
       this.#unsynced.delete(runId)
+      this.#held.delete(runId)
       this.#chains.delete(runId)
     }
   }
