@@ -20,6 +20,8 @@ const server = http.createServer((req, res) => {
   const idea = url.searchParams.get('input_text') ?? ''
   const ac = new AbortController()
   res.on('close', () => { if (!res.writableEnded) ac.abort() })
+  // The same framing as the server's event streams: the body ends with the connection, no chunked encoding.
+  res.useChunkedEncodingByDefault = false
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' })
   res.write('event: connected\ndata: {}\n\n')
   pool.request({

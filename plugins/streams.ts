@@ -95,6 +95,10 @@ export default fp(async (fastify) => {
     const w = watch(reply, () => { flush(); if (!raw.destroyed && !raw.writableEnded) raw.write(': ping\n\n') }, runId)
     reply.header('Cache-Control', 'no-cache, no-transform')
     reply.header('X-Accel-Buffering', 'no')
+    // The body ends with the connection (Connection: close), not in chunked framing: each
+    // token's write is then its frame alone, 6 bytes and one buffer less. An event stream is
+    // one long response; its connection is not reused for another request anyway.
+    raw.useChunkedEncodingByDefault = false
     reply.sse.sendHeaders()
     raw.flushHeaders()
 
