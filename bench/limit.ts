@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process'
-import { readFileSync, readdirSync } from 'node:fs'
+import { existsSync, readFileSync, readdirSync } from 'node:fs'
 import http from 'node:http'
 import { freePort, waitUp } from '../test/server-process.js'
-import { now, pct } from './lib.js'
+import { now, pct, spawnServer } from './lib.js'
 
 /**
  * The limit row of issue 12: artsed-server and the minimal relay (bench/minimal-relay.ts, a
@@ -99,6 +99,8 @@ export interface LimitRow {
   textBytes: number
   server: LimitResult
   minimal: LimitResult
+  /** The server with its run store on tmpfs: the relay without the cost of creating files on this machine's disk. */
+  tmpfs: LimitResult | undefined
 }
 
 const f = (v: number, d = 2): string => Number.isFinite(v) ? v.toFixed(d) : 'n/a'
@@ -109,7 +111,9 @@ export const wirePerRun = (r: LimitResult): number => pct(r.wireBytes, 50)
 export function limitTable (rows: LimitRow[]): string {
   const lines = ['| answer | relay | CPU µs per relayed token | ratio | context switches per token | bytes per run (per byte of text) | token delay p99 ms: start burst / steady |', '|---|---|---|---|---|---|---|']
   for (const row of rows) {
-    for (const [name, r] of [['minimal relay', row.minimal], ['artsed-server', row.server]] as const) {
+    const targets: Array<[string, LimitResult]> = [['minimal relay', row.minimal], ['artsed-server', row.server]]
+    if (row.tmpfs !== undefined) targets.push(['artsed-server, run store on tmpfs', row.tmpfs])
+    for (const [name, r] of targets) {
       const ratio = name === 'minimal relay' ? '1' : `**×${f(cpuPerToken(r) / cpuPerToken(row.minimal))}**`
       lines.push(`| ${row.tokensPerAnswer} tokens | ${name} | ${f(cpuPerToken(r), 1)} | ${ratio} | ${f(r.ctx / r.tokens, 3)} | ${f(wirePerRun(r), 0)} (${f(wirePerRun(r) / row.textBytes, 1)}) | ${f(pct(r.burst, 99))} / ${f(pct(r.steady, 99))} |`)
     }
@@ -124,6 +128,9 @@ export function limitTable (rows: LimitRow[]): string {
  */
 export async function limitRows (r: { url: string, pid: number, sim: { url: string, set: (o: { reply: () => string }) => void } }, written: Map<string, number[]>, quick: boolean): Promise<LimitRow[]> {
   const minimal = await startMinimal(r.sim.url)
+  // A second server process on the same simulator, its run store in memory (tmpfs).
+  const shm = existsSync('/dev/shm') ? await spawnServer(r.sim.url, { QUEUE_MAX_CONCURRENT: '1000' }, '/dev/shm') : undefined
+  const tmpfs: Target | undefined = shm === undefined ? undefined : { name: 'tmpfs', url: shm.url, pid: shm.pid, path: (idea) => server.path(idea) }
   const server: Target = { name: 'artsed-server', url: r.url, pid: r.pid, path: (idea) => `/api/schema/pipeline/execute?schema=user_defined&safety_level=off&enable_streaming=true&input_text=${encodeURIComponent(idea)}` }
   const rows: LimitRow[] = []
   try {
@@ -132,19 +139,22 @@ export async function limitRows (r: { url: string, pid: number, sim: { url: stri
     r.sim.set({ reply: () => words.repeat(8) })
     await wave(server, written, 50, 'warm-s', emptyResult())
     await wave(minimal, written, 50, 'warm-m', emptyResult())
+    if (tmpfs !== undefined) await wave(tmpfs, written, 50, 'warm-t', emptyResult())
     for (const [tokens, waves] of [[48, quick ? 3 : 6], [300, quick ? 1 : 2]] as const) {
       const reply = words.repeat(tokens / 6)
       r.sim.set({ reply: () => reply })
-      const row: LimitRow = { tokensPerAnswer: tokens, textBytes: Buffer.byteLength(reply.trim()), server: emptyResult(), minimal: emptyResult() }
+      const row: LimitRow = { tokensPerAnswer: tokens, textBytes: Buffer.byteLength(reply.trim()), server: emptyResult(), minimal: emptyResult(), tmpfs: tmpfs === undefined ? undefined : emptyResult() }
       for (let i = 0; i < waves; i++) {
         await wave(server, written, 200, `s${tokens}-${i}`, row.server)
         await wave(minimal, written, 200, `m${tokens}-${i}`, row.minimal)
+        if (tmpfs !== undefined && row.tmpfs !== undefined) await wave(tmpfs, written, 200, `t${tokens}-${i}`, row.tmpfs)
       }
-      console.log(`limit ${tokens} tokens: server ${f(cpuPerToken(row.server), 1)} µs/token, minimal ${f(cpuPerToken(row.minimal), 1)} µs/token, bytes ${f(wirePerRun(row.server), 0)} vs ${f(wirePerRun(row.minimal), 0)}, p99 burst/steady ${f(pct(row.server.burst, 99))}/${f(pct(row.server.steady, 99))} vs ${f(pct(row.minimal.burst, 99))}/${f(pct(row.minimal.steady, 99))}`)
+      console.log(`limit ${tokens} tokens: server ${f(cpuPerToken(row.server), 1)} µs/token, minimal ${f(cpuPerToken(row.minimal), 1)} µs/token, bytes ${f(wirePerRun(row.server), 0)} vs ${f(wirePerRun(row.minimal), 0)}, p99 burst/steady ${f(pct(row.server.burst, 99))}/${f(pct(row.server.steady, 99))} vs ${f(pct(row.minimal.burst, 99))}/${f(pct(row.minimal.steady, 99))}${row.tmpfs === undefined ? '' : `; tmpfs ${f(cpuPerToken(row.tmpfs), 1)} µs/token`}`)
       rows.push(row)
     }
   } finally {
     await minimal.close()
+    await shm?.close()
   }
   return rows
 }

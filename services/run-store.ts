@@ -179,7 +179,7 @@ export class RunStore {
   async record (runId: string, type: string, content: string | Buffer | object, opts: { ext?: string, metadata?: Record<string, unknown> } = {}): Promise<EntityRecord> {
     const { entity, data } = this.#entity(runId, type, content, opts)
     const batch = [...this.#take(runId), { entity, data }]
-    await this.#chain(runId, async () => await this.#writeEntities(runId, batch))
+    await this.#chain(runId, async () => await this.#writeEntities(runId, batch, false))
     return entity
   }
 
@@ -222,12 +222,12 @@ export class RunStore {
     return held
   }
 
-  async #writeEntities (runId: string, batch: Held[]): Promise<void> {
+  /** Writes entities in order: flushed at once at the run's end (`sync`), else left for the end's commit. */
+  async #writeEntities (runId: string, batch: Held[], sync: boolean): Promise<void> {
     for (const { entity, data } of batch) {
-      // No flush and no metadata rewrite per entity: the run's end commits both.
       const path = join(this.dir, runId, entity.filename)
-      await atomicWrite(path, data, false)
-      this.#unsynced.get(runId)?.push(path)
+      await atomicWrite(path, data, sync)
+      if (!sync) this.#unsynced.get(runId)?.push(path)
       this.#onDisk.set(runId, (this.#onDisk.get(runId) ?? 0) + 1)
     }
   }
@@ -255,7 +255,7 @@ export class RunStore {
       const batch = this.#take(runId)
       // Never thrown: a full disk costs the record of a run, never the run.
       return await this.#chain(runId, async () => {
-        await this.#writeEntities(runId, batch).catch(() => {})
+        await this.#writeEntities(runId, batch, true).catch(() => {})
         await syncFiles(this.#unsynced.get(runId) ?? [])
         await this.#writeMeta(meta, true)
         await syncDir(join(this.dir, runId))
