@@ -48,10 +48,11 @@ export async function spawnServer (simUrl: string, env: Record<string, string>, 
   const port = await freePort()
   // BENCH_NODE_ARGS: extra flags for the server process, e.g. --cpu-prof to profile it.
   const extra = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean)
-  // Stage 1 really off (a request may only ask for a stricter level than SAFETY_LEVEL).
+  // Stage 1 really off (a request may only ask for a stricter level than SAFETY_LEVEL); every
+  // client of the bench shares one address, so the per-address and per-browser waiting caps go.
   const child: ChildProcess = spawn(process.execPath, [...extra, '--import', 'tsx', 'server.ts'], {
     cwd: root,
-    env: { ...process.env, PORT: String(port), OLLAMA_URL: simUrl, COMFYUI_URL: 'simulated', RUNS_DIR: runsDir, LOG_LEVEL: 'error', RATE_LIMIT_MAX: '0', QUEUE_MAX_WAITING: '20000', SAFETY_LEVEL: 'off', ...env },
+    env: { ...process.env, PORT: String(port), OLLAMA_URL: simUrl, COMFYUI_URL: 'simulated', RUNS_DIR: runsDir, LOG_LEVEL: 'error', RATE_LIMIT_MAX: '0', QUEUE_MAX_WAITING: '20000', QUEUE_MAX_WAITING_PER_ADDRESS: '20000', QUEUE_MAX_WAITING_PER_BROWSER: '20000', SAFETY_LEVEL: 'off', ...env },
     stdio: ['ignore', 'ignore', 'inherit']
   })
   const url = `http://127.0.0.1:${port}`

@@ -11,7 +11,7 @@ import { writeFileSync } from 'node:fs'
 import { request } from 'undici'
 import { openSse } from '../test/helper.js'
 import { now, pct, rig, sleep, usage, type Rig } from './lib.js'
-import { limitRows, limitTable } from './limit.js'
+import { limitRows, limitSection, limitTable } from './limit.js'
 
 const quick = process.argv.includes('--quick')
 /** Only the limit row (issue 12), printed, BENCHMARKS.md left alone. */
@@ -222,6 +222,7 @@ for (const n of levels) {
   console.log('throughput', n, f(pct(r.relayDelay, 99)))
   if (pct(r.relayDelay, 99) > 20 && !quick) break
 }
+const limit = await limitRows(wide, written, quick)
 const aborts = await abort(wide, quick ? 200 : 1000, 50)
 console.log('abort', aborts)
 await wide.close()
@@ -270,6 +271,7 @@ The machine is shared and noisy: medians (p50) and p99 of one run, compared with
 | ...under 300 MB resident | ${mb(wait.rss)} MB | ${goal(wait.rss < 300 * 2 ** 20)} |
 | abort to upstream close under 50 ms (p99) | ${f(aborts.p99)} ms | ${goal(aborts.p99 < 50)} |
 
+${limitSection(limit)}
 ## Where it falls short, and why
 
 ${throughputNote}- **Many streams starting in the same instant** (the 100-stream row of the relay table): each new
