@@ -171,14 +171,23 @@ export function limitSection (rows: LimitRow[]): string {
   const overheadMs = (r: LimitRow, x: LimitResult): number => ((cpuPerToken(x) - cpuPerToken(r.minimal)) * r.tokensPerAnswer) / 1000
   const notes: string[] = []
   if (ratio(short) > 1.75) {
-    notes.push(`- **CPU at 48-token answers.** Per token the two relays cost about the same; the server's surplus is per run:
-  ${f(overheadMs(short, short.server))} ms of CPU per run (all threads) against the minimal relay, which records nothing. ${short.tmpfs === undefined
+    notes.push(`- **CPU at 48-token answers** (×${f(ratio(short))}). Per token the two relays cost about the same (the
+  300-token row); the server's surplus is per run: ${f(overheadMs(short, short.server))} ms of CPU per run (all threads) against the
+  minimal relay, which has no queue, no checks and records nothing.${short.tmpfs === undefined
     ? ''
-    : `${f(storeMs(short))} ms of it is the run store on this machine's disk: every file created there costs about 0.7 ms of kernel CPU
-  (ext4 on a virtual disk; 14 µs on tmpfs), and a run is a directory, its entity files and metadata.json
-  (pipeline.md), six files for a streaming run. With the run store on tmpfs the ratio is ×${f(ratio(short, short.tmpfs))}; the
-  rest (${f(overheadMs(short, short.tmpfs))} ms) is a Fastify request with its hooks (helmet, cookies, the owner, metrics), the
-  slot queue, the §86a term check of Stage 1 and the run's timers and events, spread over only 48 tokens.`}`)
+    : ` With the run store on tmpfs it is ${f(overheadMs(short, short.tmpfs))} ms
+  (×${f(ratio(short, short.tmpfs))}); the difference, ${f(storeMs(short))} ms, is the run store on this machine's disk (a streaming run is a
+  directory, its entity files and metadata.json: six files, each created on ext4 on a virtual disk,
+  which cost this VM 0.1–0.7 ms of kernel CPU each in a separate measurement, against 14 µs on tmpfs).`} The rest is a Fastify request with its hooks (helmet, cookies, the owner, metrics), the slot queue,
+  Stage 1's §86a term check (run at every level), the model call's timers and the run's seven
+  events, spread over only 48 tokens.`)
+  }
+  if (pct(short.server.burst, 99) > 20 || pct(long.server.burst, 99) > 20) {
+    notes.push(`- **Start burst** (p99 of the first ${BURST_TOKENS} tokens of 200 runs admitted at once): ${f(pct(short.server.burst, 99))} / ${f(pct(long.server.burst, 99))} ms
+  (48 / 300 tokens)${short.tmpfs === undefined || long.tmpfs === undefined ? '' : `, ${f(pct(short.tmpfs.burst, 99))} / ${f(pct(long.tmpfs.burst, 99))} ms with the run store on tmpfs`}, minimal relay ${f(pct(short.minimal.burst, 99))} / ${f(pct(long.minimal.burst, 99))} ms.
+  Nothing is written while a run starts except its directory (made when it gets its slot, so a run
+  killed mid-way is still found), and 200 directories at once are what this disk feels; the rest is
+  200 requests' setup on one thread while the first tokens come in.`)
   }
   if (ratio(long) > 1.5) notes.push(`- **CPU at 300-token answers** (×${f(ratio(long))}): the same per-run cost, ${f(overheadMs(long, long.server))} ms, over 300 tokens.`)
   if (perText(short) > 20) {

@@ -6,7 +6,7 @@
  * Writes BENCHMARKS.md.
  */
 import http from 'node:http'
-import { cpus, totalmem } from 'node:os'
+import { cpus, loadavg, totalmem } from 'node:os'
 import { writeFileSync } from 'node:fs'
 import { request } from 'undici'
 import { openSse } from '../test/helper.js'
@@ -197,7 +197,7 @@ async function fairness (r: Rig, runs: number) {
   return { runs: order.length, inversions, displacement }
 }
 
-const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${process.platform}`
+const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${process.platform}, load average ${loadavg()[0]?.toFixed(1) ?? '?'} at the start (the machine is shared)`
 console.log(`machine: ${machine}; ${quick ? 'quick' : 'full'} run`)
 const started = now()
 
