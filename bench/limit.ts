@@ -176,7 +176,9 @@ export function limitSection (rows: LimitRow[]): string {
   minimal relay, which has no queue, no checks and records nothing.${short.tmpfs === undefined
     ? ''
     : ` With the run store on tmpfs it is ${f(overheadMs(short, short.tmpfs))} ms
-  (×${f(ratio(short, short.tmpfs))}); the difference, ${f(storeMs(short))} ms, is the run store on this machine's disk (a streaming run is a
+  (×${f(ratio(short, short.tmpfs))}); ${storeMs(short) > 0.3
+    ? `the difference, ${f(storeMs(short))} ms, is the run store on this machine's disk`
+    : `the run store on this machine's disk made no difference beyond this run's noise (${f(storeMs(short))} ms)`} (a streaming run is a
   directory, its entity files and metadata.json: six files, each created on ext4 on a virtual disk,
   which cost this VM 0.1–0.7 ms of kernel CPU each in a separate measurement, against 14 µs on tmpfs).`} The rest is a Fastify request with its hooks (helmet, cookies, the owner, metrics), the slot queue,
   Stage 1's §86a term check (run at every level), the model call's timers and the run's seven
@@ -185,9 +187,9 @@ export function limitSection (rows: LimitRow[]): string {
   if (pct(short.server.burst, 99) > 20 || pct(long.server.burst, 99) > 20) {
     notes.push(`- **Start burst** (p99 of the first ${BURST_TOKENS} tokens of 200 runs admitted at once): ${f(pct(short.server.burst, 99))} / ${f(pct(long.server.burst, 99))} ms
   (48 / 300 tokens)${short.tmpfs === undefined || long.tmpfs === undefined ? '' : `, ${f(pct(short.tmpfs.burst, 99))} / ${f(pct(long.tmpfs.burst, 99))} ms with the run store on tmpfs`}, minimal relay ${f(pct(short.minimal.burst, 99))} / ${f(pct(long.minimal.burst, 99))} ms.
-  Nothing is written while a run starts except its directory (made when it gets its slot, so a run
-  killed mid-way is still found), and 200 directories at once are what this disk feels; the rest is
-  200 requests' setup on one thread while the first tokens come in.`)
+  Nothing is written while a run starts except its directory (made when it gets its slot, as
+  before), and 200 directories at once are what this disk feels; the rest is 200 requests' setup
+  on one thread while the first tokens come in.`)
   }
   if (ratio(long) > 1.5) notes.push(`- **CPU at 300-token answers** (×${f(ratio(long))}): the same per-run cost, ${f(overheadMs(long, long.server))} ms, over 300 tokens.`)
   if (perText(short) > 20) {
