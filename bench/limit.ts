@@ -140,7 +140,7 @@ export async function limitRows (r: { url: string, pid: number, sim: { url: stri
     await wave(server, written, 50, 'warm-s', emptyResult())
     await wave(minimal, written, 50, 'warm-m', emptyResult())
     if (tmpfs !== undefined) await wave(tmpfs, written, 50, 'warm-t', emptyResult())
-    for (const [tokens, waves] of [[48, quick ? 3 : 6], [300, quick ? 1 : 2]] as const) {
+    for (const [tokens, waves] of [[48, quick ? 3 : 6], [300, quick ? 2 : 4]] as const) {
       const reply = words.repeat(tokens / 6)
       r.sim.set({ reply: () => reply })
       const row: LimitRow = { tokensPerAnswer: tokens, textBytes: Buffer.byteLength(reply.trim()), server: emptyResult(), minimal: emptyResult(), tmpfs: tmpfs === undefined ? undefined : emptyResult() }
