@@ -30,13 +30,29 @@ const root = new URL('..', import.meta.url).pathname
 export async function rig (env: Record<string, string>, sim: Partial<SimulatorOptions>): Promise<Rig> {
   const simulator = new OllamaSimulator({ splitWrites: false, ...sim })
   const simUrl = await simulator.listen()
-  const runsDir = await mkdtemp(join(tmpdir(), 'artsed-bench-'))
+  const server = await spawnServer(simUrl, env)
+  return {
+    url: server.url,
+    pid: server.pid,
+    sim: simulator,
+    close: async () => {
+      await server.close()
+      await simulator.close()
+    }
+  }
+}
+
+/** A server process against a given simulator; its run store in a fresh directory under `runsBase`. */
+export async function spawnServer (simUrl: string, env: Record<string, string>, runsBase = tmpdir()): Promise<{ url: string, pid: number, close: () => Promise<void> }> {
+  const runsDir = await mkdtemp(join(runsBase, 'artsed-bench-'))
   const port = await freePort()
   // BENCH_NODE_ARGS: extra flags for the server process, e.g. --cpu-prof to profile it.
   const extra = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean)
+  // Stage 1 really off (a request may only ask for a stricter level than SAFETY_LEVEL); every
+  // client of the bench shares one address, so the per-address and per-browser waiting caps go.
   const child: ChildProcess = spawn(process.execPath, [...extra, '--import', 'tsx', 'server.ts'], {
     cwd: root,
-    env: { ...process.env, PORT: String(port), OLLAMA_URL: simUrl, COMFYUI_URL: 'simulated', RUNS_DIR: runsDir, LOG_LEVEL: 'error', RATE_LIMIT_MAX: '0', QUEUE_MAX_WAITING: '20000', ...env },
+    env: { ...process.env, PORT: String(port), OLLAMA_URL: simUrl, COMFYUI_URL: 'simulated', RUNS_DIR: runsDir, LOG_LEVEL: 'error', RATE_LIMIT_MAX: '0', QUEUE_MAX_WAITING: '20000', QUEUE_MAX_WAITING_PER_ADDRESS: '20000', QUEUE_MAX_WAITING_PER_BROWSER: '20000', SAFETY_LEVEL: 'off', ...env },
     stdio: ['ignore', 'ignore', 'inherit']
   })
   const url = `http://127.0.0.1:${port}`
@@ -44,11 +60,9 @@ export async function rig (env: Record<string, string>, sim: Partial<SimulatorOp
   return {
     url,
     pid: child.pid as number,
-    sim: simulator,
     close: async () => {
       child.kill('SIGTERM')
       await new Promise((resolve) => child.exitCode === null ? child.once('exit', resolve) : resolve(undefined))
-      await simulator.close()
       await rm(runsDir, { recursive: true, force: true, maxRetries: 5 })
     }
   }

@@ -6,13 +6,16 @@
  * Writes BENCHMARKS.md.
  */
 import http from 'node:http'
-import { cpus, totalmem } from 'node:os'
+import { cpus, loadavg, totalmem } from 'node:os'
 import { writeFileSync } from 'node:fs'
 import { request } from 'undici'
 import { openSse } from '../test/helper.js'
 import { now, pct, rig, sleep, usage, type Rig } from './lib.js'
+import { limitRows, limitSection, limitTable } from './limit.js'
 
 const quick = process.argv.includes('--quick')
+/** Only the limit row (issue 12), printed, BENCHMARKS.md left alone. */
+const limitOnly = process.argv.includes('--limit-only')
 const f = (v: number, d = 2): string => Number.isFinite(v) ? v.toFixed(d) : 'n/a'
 const keyOf = (prompt: string): string => /(?:Prompt|Text):\n(.*)$/s.exec(prompt)?.[1] ?? prompt
 
@@ -194,13 +197,18 @@ async function fairness (r: Rig, runs: number) {
   return { runs: order.length, inversions, displacement }
 }
 
-const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${process.platform}`
+const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${process.platform}, load average ${loadavg()[0]?.toFixed(1) ?? '?'} at the start (the machine is shared)`
 console.log(`machine: ${machine}; ${quick ? 'quick' : 'full'} run`)
 const started = now()
 
 // 50 tokens per second, like a fast local model; about 40 tokens per answer.
 const wide = await rig({ QUEUE_MAX_CONCURRENT: '1000' }, { firstTokenDelayMs: 50, tokenDelayMs: 20, reply: () => 'ein kleines Haus am See '.repeat(8) })
 const written = trackTokens(wide)
+if (limitOnly) {
+  console.log(limitTable(await limitRows(wide, written, quick)))
+  await wide.close()
+  process.exit(0)
+}
 await relay(wide, written, 5, 1) // warm-up
 const relay1 = await relay(wide, written, 1, quick ? 5 : 30)
 console.log('relay 1', f(pct(relay1.relayTtft, 50) - pct(relay1.directTtft, 50)))
@@ -214,6 +222,7 @@ for (const n of levels) {
   console.log('throughput', n, f(pct(r.relayDelay, 99)))
   if (pct(r.relayDelay, 99) > 20 && !quick) break
 }
+const limit = await limitRows(wide, written, quick)
 const aborts = await abort(wide, quick ? 200 : 1000, 50)
 console.log('abort', aborts)
 await wide.close()
@@ -262,6 +271,7 @@ The machine is shared and noisy: medians (p50) and p99 of one run, compared with
 | ...under 300 MB resident | ${mb(wait.rss)} MB | ${goal(wait.rss < 300 * 2 ** 20)} |
 | abort to upstream close under 50 ms (p99) | ${f(aborts.p99)} ms | ${goal(aborts.p99 < 50)} |
 
+${limitSection(limit)}
 ## Where it falls short, and why
 
 ${throughputNote}- **Many streams starting in the same instant** (the 100-stream row of the relay table): each new

@@ -1,8 +1,9 @@
 import { Pool, type Dispatcher } from 'undici'
 import { AppError, UpstreamTimeoutError } from '../errors.js'
-import { parseNdjson } from './ndjson.js'
-import { CallGuard, drainToEnd, readBounded, statusError, toStats, truncatedError } from './call.js'
-import { ThinkFilter } from './think.js'
+import { CallGuard, readBounded, statusError } from './call.js'
+import { readPushed, type PieceSink } from './push.js'
+
+export type { PieceSink } from './push.js'
 
 export interface OllamaTimeouts {
   connectMs: number
@@ -175,90 +176,102 @@ export class OllamaClient {
     }
   }
 
+  /**
+   * The hot path: each answer piece goes to `onPiece` from the body's data callback, with no
+   * generator or promise per token; return a promise from it only when full (the body then
+   * pauses). Resolves with the stats once the answer is complete.
+   */
+  chatPush (req: ChatRequest, signal: AbortSignal, onPiece: PieceSink): Promise<StreamStats> {
+    return this.#call('/api/chat', { ...req, think: req.think ?? false, stream: true }, req.model, pickChat, signal, onPiece)
+  }
+
+  async #call (path: string, payload: { options?: Record<string, unknown>, [key: string]: unknown }, model: string, pick: Pick, signal: AbortSignal, onPiece: PieceSink): Promise<StreamStats> {
+    const guard = new CallGuard(this.timeouts, model, signal)
+    let outcome = 'ok'
+    const started = performance.now()
+    let ttftMs: number | undefined
+    try {
+      let res: Dispatcher.ResponseData
+      try {
+        res = await this.#dispatcher.request({
+          origin: this.baseUrl,
+          path,
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(payload),
+          signal: guard.signal
+        })
+      } catch (err) {
+        throw guard.reason() ?? this.#mapTransportError(err, model)
+      }
+      if (res.statusCode !== 200) {
+        const text = await readBounded(res.body).catch(() => '')
+        if (!res.body.destroyed) res.body.destroy()
+        throw statusError(res.statusCode, text, model)
+      }
+      return await readPushed(res.body, {
+        guard,
+        model,
+        pick,
+        options: payload.options,
+        drainGraceMs: this.#drainGraceMs,
+        onPiece,
+        onFirst: () => { ttftMs = performance.now() - started },
+        mapError: (err) => this.#mapTransportError(err, model)
+      })
+    } catch (err) {
+      outcome = (err as { code?: string }).code ?? 'UPSTREAM_ERROR'
+      throw err
+    } finally {
+      guard.dispose()
+      // Listeners after the body is settled, each guarded: a throwing one must not leak a body or mask the result.
+      const o: CallOutcome = { path, model, outcome, ttftMs, durationMs: performance.now() - started }
+      for (const listener of this.#listeners) {
+        try { listener(o) } catch {}
+      }
+    }
+  }
+
+  /**
+   * The pull form over the push path, for callers that iterate (the JSON routes, `chat`).
+   * Starts on the first `next()`; a caller that leaves early cancels the call.
+   */
   #stream (path: string, payload: { options?: Record<string, unknown>, [key: string]: unknown }, model: string, pick: Pick, signal: AbortSignal): TokenStream {
     const client = this
     let stats: StreamStats | undefined
     async function * run (): AsyncGenerator<string> {
-      const guard = new CallGuard(client.timeouts, model, signal)
-      let body: Dispatcher.ResponseData['body'] | undefined
-      let lines: AsyncIterator<unknown> | undefined
-      let finished = false
-      let outcome = 'ok'
-      const started = performance.now()
-      let ttftMs: number | undefined
-      let durationMs: number | undefined
+      const own = new AbortController()
+      const combined = AbortSignal.any([signal, own.signal])
+      const queue: string[] = []
+      let wake: (() => void) | undefined
+      let resumeProducer: (() => void) | undefined
+      let ended = false
+      let failure: unknown
+      const call = client.#call(path, payload, model, pick, combined, (piece) => {
+        queue.push(piece)
+        wake?.()
+        // A slow reader holds the body after a few pieces, as a pulled generator did.
+        if (queue.length >= 8) return new Promise<void>((resolve) => { resumeProducer = resolve })
+      }).then((s) => { stats = s }, (err: unknown) => { failure = err }).finally(() => { ended = true; wake?.() })
       try {
-        let res: Dispatcher.ResponseData
-        try {
-          res = await client.#dispatcher.request({
-            origin: client.baseUrl,
-            path,
-            method: 'POST',
-            headers: { 'content-type': 'application/json' },
-            body: JSON.stringify(payload),
-            signal: guard.signal
-          })
-        } catch (err) {
-          throw guard.reason() ?? client.#mapTransportError(err, model)
-        }
-        body = res.body
-        if (res.statusCode !== 200) {
-          const text = await readBounded(body)
-          finished = true
-          throw statusError(res.statusCode, text, model)
-        }
-        // Iterated by hand: leaving a for-await loop would destroy the body before its end.
-        lines = parseNdjson(body)[Symbol.asyncIterator]()
-        const filter = new ThinkFilter()
-        let answered = false
-        try {
-          for (let next = await lines.next(); next.done !== true; next = await lines.next()) {
-            guard.gotToken() // thinking lines too: the model is alive
-            const obj = next.value as Record<string, unknown>
-            if (obj === null || typeof obj !== 'object') {
-              throw new AppError('UPSTREAM_BAD_RESPONSE', 'Ollama sent a line that is not a JSON object', 502)
-            }
-            if (obj.error !== undefined) {
-              throw new AppError('UPSTREAM_ERROR', `Ollama reported an error: ${String(obj.error)}`, 502, { model })
-            }
-            const raw = pick(obj)
-            let piece = typeof raw === 'string' && raw !== '' ? filter.push(raw) : ''
-            if (obj.done === true) piece += filter.flush()
-            if (piece !== '') {
-              ttftMs ??= performance.now() - started
-              answered = true
-              yield piece
-            }
-            if (obj.done === true) {
-              stats = toStats(obj, model)
-              finished = true
-              if (!answered && stats.done_reason === 'length') throw truncatedError(model, payload.options)
-              break
-            }
+        while (true) {
+          if (queue.length > 0) {
+            const piece = queue.shift() as string
+            if (queue.length === 0 && resumeProducer !== undefined) { const r = resumeProducer; resumeProducer = undefined; r() }
+            yield piece
+            continue
           }
-        } catch (err) {
-          throw guard.reason() ?? client.#mapTransportError(err, model)
+          if (ended) {
+            if (failure !== undefined) throw failure
+            return
+          }
+          await new Promise<void>((resolve) => { wake = resolve })
+          wake = undefined
         }
-        if (!finished) {
-          throw guard.reason() ?? new AppError('UPSTREAM_CLOSED', `Ollama closed the stream of model "${model}" before it was done`, 502)
-        }
-      } catch (err) {
-        outcome = (err as { code?: string }).code ?? 'UPSTREAM_ERROR'
-        throw err
       } finally {
-        durationMs = performance.now() - started
-        // Cleanup first: after `done` read to the natural end (the socket goes back to the
-        // pool), otherwise destroy, which closes the socket so the model stops generating.
-        if (body !== undefined) {
-          if (!finished) body.destroy()
-          else if (lines !== undefined) await drainToEnd(lines, body, client.#drainGraceMs, guard.signal)
-          else if (!body.destroyed) await body.dump({ limit: 64 * 1024 }).catch(() => {})
-        }
-        guard.dispose()
-        // Listeners after, each guarded: a throwing one must not leak a body or mask the result.
-        const o: CallOutcome = { path, model, outcome, ttftMs, durationMs }
-        for (const listener of client.#listeners) {
-          try { listener(o) } catch {}
+        if (!ended) {
+          own.abort(new AppError('ABORTED', 'The caller stopped reading', 499))
+          await call
         }
       }
     }

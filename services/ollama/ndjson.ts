@@ -1,3 +1,4 @@
+import { StringDecoder } from 'node:string_decoder'
 import { AppError } from '../errors.js'
 
 /**
@@ -32,5 +33,39 @@ function parseLine (line: string): unknown {
     return JSON.parse(trimmed)
   } catch {
     throw new AppError('UPSTREAM_BAD_RESPONSE', `Ollama sent a line that is not JSON: ${JSON.stringify(trimmed.slice(0, 120))}`, 502)
+  }
+}
+
+/**
+ * The push form of parseNdjson, for the hot path: bytes go in from a body's `data` callback,
+ * each complete line comes out parsed, synchronously, to `onLine`. A StringDecoder keeps a
+ * character split across two chunks whole (a body's `setEncoding` would too, but it also
+ * changes what every other reader of the body gets). No async machinery per line.
+ */
+export class NdjsonSplitter {
+  readonly #decoder = new StringDecoder('utf8')
+  #buffered = ''
+
+  push (chunk: Buffer, onLine: (value: unknown) => void): void {
+    let text = this.#decoder.write(chunk)
+    if (this.#buffered !== '') { text = this.#buffered + text; this.#buffered = '' }
+    let from = 0
+    let nl = text.indexOf('\n')
+    while (nl !== -1) {
+      const parsed = parseLine(text.slice(from, nl))
+      from = nl + 1
+      // A throw (a line that is not JSON, or the consumer's) ends the stream: nothing to keep.
+      if (parsed !== undefined) onLine(parsed)
+      nl = text.indexOf('\n', from)
+    }
+    this.#buffered = from < text.length ? text.slice(from) : ''
+  }
+
+  /** The end of the body: a last line without a newline, if any. */
+  end (onLine: (value: unknown) => void): void {
+    const rest = this.#buffered + this.#decoder.end()
+    this.#buffered = ''
+    const parsed = parseLine(rest)
+    if (parsed !== undefined) onLine(parsed)
   }
 }

@@ -48,7 +48,7 @@ export interface InterceptionResult { text: string, model: string, chunks: numbe
  */
 export async function interception (
   deps: PipelineDeps,
-  a: { config: CatalogConfig, input: string, contextPrompt: string | undefined, lang: Lang, signal: AbortSignal, log: Logger, onPiece?: (piece: string) => Promise<void> }
+  a: { config: CatalogConfig, input: string, contextPrompt: string | undefined, lang: Lang, signal: AbortSignal, log: Logger, onPiece?: (piece: string) => void | Promise<void> }
 ): Promise<InterceptionResult> {
   const { catalog, models, llm } = deps
   const chunk = catalog.firstChunk(a.config)
@@ -65,13 +65,23 @@ export async function interception (
   const last = languages.at(-1)
   const messages = interceptionMessages({ template: textOf(chunk), context: last === undefined ? context : withTargetLanguage(context, last), input: text })
   a.log.debug({ messages }, 'stage 2 prompt')
-  const stream = llm.chatStream({ model, messages, ...request }, a.signal)
   let out = ''
   let chunks = 0
+  const onPiece = a.onPiece
+  if (llm.chatPush !== undefined) {
+    // Each piece is handed on from the body's data callback; only a full socket makes it wait.
+    const stats = await llm.chatPush({ model, messages, ...request }, a.signal, (piece) => {
+      out += piece
+      chunks++
+      return onPiece?.(piece)
+    })
+    return { text: out, model: stats.model ?? model, chunks }
+  }
+  const stream = llm.chatStream({ model, messages, ...request }, a.signal)
   for await (const piece of stream) {
     out += piece
     chunks++
-    await a.onPiece?.(piece)
+    await onPiece?.(piece)
   }
   return { text: out, model: stream.stats?.model ?? model, chunks }
 }

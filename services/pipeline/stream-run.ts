@@ -13,6 +13,19 @@ import { BlockedError, stage1, type RunOptions } from './json-run.js'
 /** Where a run's events go. `send` resolves when the bytes are handed on (backpressure). */
 export interface EventSink {
   send: (event: string, data: Record<string, unknown>) => Promise<void>
+  /**
+   * The per-token path: writes one pre-built SSE frame; returns a promise only when the
+   * socket is full (it settles on drain, rejects when the client is gone). Without it,
+   * tokens go through `send`.
+   */
+  frame?: (text: string) => void | Promise<void>
+}
+
+/** A `chunk` event, built as one string: no object and no formatter per token. */
+export function chunkFrame (piece: string, count: number, accumulated: string | undefined): string {
+  return accumulated === undefined
+    ? `event: chunk\ndata: {"stage":2,"text_chunk":${JSON.stringify(piece)},"chunk_count":${count}}\n\n`
+    : `event: chunk\ndata: {"stage":2,"text_chunk":${JSON.stringify(piece)},"chunk_count":${count},"accumulated":${JSON.stringify(accumulated)}}\n\n`
 }
 
 export interface StreamRunRequest {
@@ -102,25 +115,29 @@ export async function streamRun (deps: PipelineDeps, req: StreamRunRequest, sink
     await sink.send('stage_start', { stage: 2, name: t('stage2Name', lang), description: t('stage2Description', lang) })
     rec.state(2, 'interception')
     const stage2Start = Date.now()
+    // The whole text so far only when asked (api.md §1); the final text comes from the result.
+    const wantsAll = req.accumulated === true
     let accumulated = ''
     let count = 0
-    const onPiece = async (piece: string): Promise<void> => {
-      accumulated += piece
+    const frame = sink.frame
+    const onPiece = (piece: string): void | Promise<void> => {
       count++
-      await sink.send('chunk', req.accumulated === true ? { stage: 2, text_chunk: piece, chunk_count: count, accumulated } : { stage: 2, text_chunk: piece, chunk_count: count })
+      if (wantsAll) accumulated += piece
+      if (frame !== undefined) return frame(chunkFrame(piece, count, wantsAll ? accumulated : undefined))
+      return sink.send('chunk', wantsAll ? { stage: 2, text_chunk: piece, chunk_count: count, accumulated } : { stage: 2, text_chunk: piece, chunk_count: count })
     }
     // A picture config has no Stage 2: the student's checked text is the result, as one piece.
     const result = deps.catalog.skipsStage2(req.config)
-      ? await onPiece(req.inputText).then(() => ({ text: req.inputText, model: 'none', chunks: 1 }))
+      ? await Promise.resolve(onPiece(req.inputText)).then(() => ({ text: req.inputText, model: 'none', chunks: 1 }))
       : await interception(deps, { config: req.config, input: req.inputText, contextPrompt: req.contextPrompt, lang, signal, log, onPiece })
     rec.record('interception', result.text, { model: result.model, chunks: result.chunks })
     // The record is complete on disk before the client hears `complete`: a stage3-4 that
     // continues this run at once finds every entity of it.
     await scope.end('done')
     await sink.send('complete', {
-      stage: 2, final_text: accumulated, char_count: accumulated.length, chunk_count: count, run_id: runId, duration_ms: Date.now() - stage2Start, model: result.model
+      stage: 2, final_text: result.text, char_count: result.text.length, chunk_count: count, run_id: runId, duration_ms: Date.now() - stage2Start, model: result.model
     })
-    log.info({ chunks: count, chars: accumulated.length }, 'run completed')
+    log.info({ chunks: count, chars: result.text.length }, 'run completed')
     return { status: 'completed' }
   } catch (err) {
     const e = toAppError(err)

@@ -1,11 +1,13 @@
 import { AppError } from '../errors.js'
-import type { ChatRequest, StreamStats, TokenStream } from '../ollama/client.js'
+import type { ChatRequest, PieceSink, StreamStats, TokenStream } from '../ollama/client.js'
 import type { Catalog, CatalogConfig } from '../catalog/catalog.js'
 import type { Chunk } from '../catalog/schemas.js'
 
 /** What the stages need of a model server; OllamaClient is one, a test double another. */
 export interface ModelCaller {
   chatStream: (req: ChatRequest, signal: AbortSignal) => TokenStream
+  /** The push form (the streaming hot path); a caller without it is iterated instead. */
+  chatPush?: (req: ChatRequest, signal: AbortSignal, onPiece: PieceSink) => Promise<StreamStats>
   chat: (req: ChatRequest, signal: AbortSignal) => Promise<{ text: string, stats: StreamStats | undefined }>
 }
 

@@ -76,6 +76,16 @@ t.test('leaving while the reader is paused (backpressure) still cancels everythi
       blockedSince = Date.now()
       try { await send(event, data) } finally { blockedSince = undefined }
     }
+    // Tokens take the pre-built frame path: it returns a promise only when it waits.
+    const frame = stream.sink.frame
+    if (frame !== undefined) {
+      stream.sink.frame = (text) => {
+        const wait = frame(text)
+        if (wait === undefined) return undefined
+        blockedSince = Date.now()
+        return wait.finally(() => { blockedSince = undefined })
+      }
+    }
     return stream
   }
   const c = openSse(s.url, { schema: 'overdrive', input_text: 'ein Haus', safety_level: 'off', accumulated: 'true' })
