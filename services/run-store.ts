@@ -277,7 +277,8 @@ export class RunStore {
   async metadata (runId: string): Promise<RunMetadata | undefined> {
     if (!isRunId(runId)) return undefined
     const live = this.#meta.get(runId)
-    if (live !== undefined) return structuredClone({ ...live, entities: this.#listed(live) })
+    // A run in progress: what is on disk, and what is noted in memory (served by heldFile).
+    if (live !== undefined) return structuredClone({ ...live, entities: [...this.#listed(live), ...(this.#held.get(runId) ?? []).map((h) => h.entity)] })
     let meta: RunMetadata
     try {
       meta = JSON.parse(await readFile(join(this.dir, runId, 'metadata.json'), 'utf8')) as RunMetadata
@@ -291,6 +292,11 @@ export class RunStore {
   }
 
   /** The absolute path of a run's file, or undefined; ids and names are checked, never joined raw. */
+  /** A noted entity of a run in progress, not written yet (a teacher's room view reads a running run's idea). */
+  heldFile (runId: string, filename: string): string | Buffer | undefined {
+    return this.#held.get(runId)?.find((h) => h.entity.filename === filename)?.data
+  }
+
   async filePath (runId: string, filename: string): Promise<string | undefined> {
     if (!isRunId(runId) || !isRunFileName(filename)) return undefined
     // Both names passed the server's own patterns, so the joined path cannot leave the store.

@@ -33,6 +33,11 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
   /** A stored file, whole or (audio and video players seeking) one byte range of it. */
   async function sendFile (reply: FastifyReply, runId: string, filename: string, lang: 'de' | 'en') {
     const path = await store.filePath(runId, filename)
+    if (path === undefined) {
+      // A run in progress keeps its small entities in memory until its end.
+      const held = store.heldFile(runId, filename)
+      if (held !== undefined) return await reply.type(contentTypeOf(filename)).header('Cache-Control', 'no-store').header('X-Content-Type-Options', 'nosniff').send(held)
+    }
     const size = path === undefined ? undefined : (await stat(path).catch(() => undefined))?.size
     if (path === undefined || size === undefined) return await reply.code(404).send({ status: 'error', error: t('unknownRun', lang, { id: `${runId}/${filename}` }), code: 'NOT_FOUND' })
     reply.header('Accept-Ranges', 'bytes').header('X-Content-Type-Options', 'nosniff')
