@@ -7,7 +7,7 @@
  */
 import http from 'node:http'
 import { cpus, loadavg, totalmem } from 'node:os'
-import { writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { request } from 'undici'
 import { openSse } from '../test/helper.js'
 import { now, pct, rig, sleep, usage, type Rig } from './lib.js'
@@ -253,7 +253,12 @@ const throughputNote = at200 !== undefined && at200.p99 < 20
   batching to be had at 50 tokens/s, as tokens come 20 ms apart.
 `
 
-writeFileSync(new URL('../BENCHMARKS.md', import.meta.url), `# Benchmarks
+// Sections written by hand or by other tools (npm run safety:eval) follow this line and are kept.
+const KEPT = '<!-- Below: not written by npm run bench, kept as it is. -->'
+const file = new URL('../BENCHMARKS.md', import.meta.url)
+const previous = existsSync(file) ? readFileSync(file, 'utf8') : ''
+const kept = previous.includes(KEPT) ? previous.slice(previous.indexOf(KEPT)) : ''
+writeFileSync(file, `# Benchmarks
 
 Measured by \`npm run bench${quick ? ' -- --quick' : ''}\` on ${new Date().toISOString().slice(0, 10)} (${f(took, 0)} s), machine: ${machine}.
 The server runs in its own process; the Ollama simulator and all clients share a second process,
@@ -319,6 +324,6 @@ to the simulator seeing that run's upstream socket close.
 
 ${fair.runs} runs arriving one after another behind one slot: ${fair.inversions} pairs acquired out of arrival order
 (largest displacement ${fair.displacement}).
-`)
+${kept === '' ? '' : `\n${kept}`}`)
 console.log('written BENCHMARKS.md')
 process.exit(0)
