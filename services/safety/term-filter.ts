@@ -70,10 +70,12 @@ export function findTerms (text: string, level: SafetyLevel, opts: { contexts?: 
   }
   for (const words of variants) {
     const pieces = withLetterRuns(words)
+    // Once per text, not once per term: the distinct words a compound or a letter run may hide a term in.
+    const distinct = [...new Set([...words, ...pieces])]
     for (const list of lists) {
       for (const term of list) {
         if (seen.has(term.term)) continue
-        const matched = matchTerm(words, pieces, term)
+        const matched = matchTerm(words, pieces, distinct, term)
         if (matched !== undefined) add(term, matched)
       }
     }
@@ -106,7 +108,7 @@ function withLetterRuns (words: string[]): string[] {
   return runs
 }
 
-function matchTerm (words: string[], runs: string[], term: CompiledTerm): string | undefined {
+function matchTerm (words: string[], runs: string[], distinct: string[], term: CompiledTerm): string | undefined {
   const n = term.words.length
   if (n === 0) return undefined
   const fuzzy = term.joined.length >= NEAR_MISS_MIN && !/\d/.test(term.joined)
@@ -138,8 +140,8 @@ function matchTerm (words: string[], runs: string[], term: CompiledTerm): string
     }
   }
   if (!term.compound && runs.length === 0) return undefined
-  for (const w of new Set([...words, ...runs])) {
-    if (runs.includes(w) && inflects(w, term.joined)) return w
+  for (const w of distinct) {
+    if (runs.length > 0 && runs.includes(w) && inflects(w, term.joined)) return w
     if (!term.compound || w.length <= term.joined.length) continue
     if (w.includes(term.joined) || (fuzzy && nearMissInside(term.joined, w))) return w
   }
