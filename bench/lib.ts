@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { OllamaSimulator, type SimulatorOptions } from '../simulators/ollama-simulator.js'
-import { freePort, waitUp } from '../test/server-process.js'
+import { freePort, waitUp } from '../tools/wait.js'
 
 export const now = (): number => performance.now()
 export const sleep = async (ms: number): Promise<void> => await new Promise((resolve) => setTimeout(resolve, ms))

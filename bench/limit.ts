@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process'
 import { existsSync, readFileSync, readdirSync } from 'node:fs'
 import http from 'node:http'
-import { freePort, waitUp } from '../test/server-process.js'
+import { freePort, waitUp } from '../tools/wait.js'
 import { now, pct, spawnServer } from './lib.js'
 
 /**

@@ -9,7 +9,7 @@ import http from 'node:http'
 import { cpus, loadavg, totalmem } from 'node:os'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { request } from 'undici'
-import { openSse } from '../test/helper.js'
+import { openSse } from '../tools/sse-client.js'
 import { now, pct, rig, sleep, usage, type Rig } from './lib.js'
 import { limitRows, limitSection, limitTable } from './limit.js'
 

@@ -1,17 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { createServer } from 'node:net'
-import { eventually } from './helper.js'
+import { freePort, waitUp } from '../tools/wait.js'
+
+export { freePort, waitUp }
 
 const root = new URL('..', import.meta.url).pathname
-
-export async function freePort (): Promise<number> {
-  return await new Promise((resolve) => {
-    const srv = createServer().listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port
-      srv.close(() => resolve(port))
-    })
-  })
-}
 
 /**
  * `server.ts` in a child process, with the simulators, as `npm run demo` runs it. A `preload`
@@ -23,10 +15,6 @@ export function startProcess (port: number, env: Record<string, string>, preload
     env: { ...process.env, PORT: String(port), OLLAMA_URL: 'simulated', COMFYUI_URL: 'simulated', LOG_LEVEL: 'silent', ...env },
     stdio: preload === undefined ? 'ignore' : ['ignore', 'ignore', 'ignore', 'ipc']
   })
-}
-
-export async function waitUp (base: string): Promise<boolean> {
-  return await eventually(async () => await fetch(`${base}/health`).then((r) => r.ok, () => false), 20000, 100)
 }
 
 export async function exited (child: ChildProcess): Promise<number | null> {
