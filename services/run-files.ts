@@ -1,28 +1,6 @@
 import { open, readdir, rename, rm, stat } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
-
-const CONTENT_TYPES: Record<string, string> = {
-  txt: 'text/plain; charset=utf-8',
-  json: 'application/json; charset=utf-8',
-  js: 'text/javascript; charset=utf-8',
-  png: 'image/png',
-  jpg: 'image/jpeg',
-  jpeg: 'image/jpeg',
-  webp: 'image/webp',
-  gif: 'image/gif',
-  mp3: 'audio/mpeg',
-  wav: 'audio/wav',
-  flac: 'audio/flac',
-  mp4: 'video/mp4',
-  webm: 'video/webm',
-  mov: 'video/quicktime',
-  ogg: 'audio/ogg',
-  m4a: 'audio/mp4'
-}
-
-export function contentTypeOf (filename: string): string {
-  return CONTENT_TYPES[filename.split('.').pop()?.toLowerCase() ?? ''] ?? 'application/octet-stream'
-}
+export { contentTypeOf } from './file-types.js'
 
 /** An entity's file: `NN_type.ext`. */
 export const ENTITY_FILE = /^(\d{2,4})_([a-z0-9_]{1,40})\.([a-z0-9]{1,8})$/

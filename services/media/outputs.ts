@@ -8,29 +8,16 @@
  * SaveAudio / SaveAudioMP3 / SaveAudioOpus report under `audio`; VHS_VideoCombine under `gifs`;
  * some custom nodes use `videos`. Previews (PreviewImage, PreviewAudio) are `type: "temp"` and skipped.
  */
-export type MediaKind = 'image' | 'video' | 'audio'
+import { MEDIA_FILES, type MediaKind } from '../file-types.js'
+
+export type { MediaKind }
 
 export interface ComfyFile { filename: string, subfolder: string, type: string }
 export interface ComfyOutputFile extends ComfyFile { nodeId: string, key: string, animated: boolean }
 
 const HISTORY_KEYS = ['images', 'gifs', 'audio', 'videos'] as const
 
-/** The extensions a stored file may carry, with their medium and content type. */
-const KNOWN: Record<string, { kind: MediaKind, contentType: string }> = {
-  png: { kind: 'image', contentType: 'image/png' },
-  jpg: { kind: 'image', contentType: 'image/jpeg' },
-  jpeg: { kind: 'image', contentType: 'image/jpeg' },
-  webp: { kind: 'image', contentType: 'image/webp' },
-  gif: { kind: 'image', contentType: 'image/gif' },
-  mp4: { kind: 'video', contentType: 'video/mp4' },
-  webm: { kind: 'video', contentType: 'video/webm' },
-  mov: { kind: 'video', contentType: 'video/quicktime' },
-  mp3: { kind: 'audio', contentType: 'audio/mpeg' },
-  wav: { kind: 'audio', contentType: 'audio/wav' },
-  flac: { kind: 'audio', contentType: 'audio/flac' },
-  ogg: { kind: 'audio', contentType: 'audio/ogg' },
-  m4a: { kind: 'audio', contentType: 'audio/mp4' }
-}
+const KNOWN = MEDIA_FILES
 
 const EXT_RULE = /^[a-z0-9]{1,5}$/
 
